@@ -14,7 +14,10 @@ const DIST = join(ROOT, "dist");
 export function nodeFolders(): string[] {
   const nodesDir = join(ROOT, "nodes");
   return readdirSync(nodesDir).filter(
-    (name) => name !== "shared" && statSync(join(nodesDir, name)).isDirectory() && existsSync(join(nodesDir, name, `${name}.ts`)),
+    (name) =>
+      name !== "shared" &&
+      statSync(join(nodesDir, name)).isDirectory() &&
+      existsSync(join(nodesDir, name, `${name}.ts`)),
   );
 }
 

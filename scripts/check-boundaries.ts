@@ -22,10 +22,22 @@ const FORBIDDEN_MODULES = [
 ];
 const moduleNames = FORBIDDEN_MODULES.map((m) => `(?:node:)?${m.replace("/", "\\/")}`).join("|");
 const RULES: Array<{ pattern: RegExp; why: string }> = [
-  { pattern: new RegExp(`from\\s+["'](?:${moduleNames})(?:\\/[^"']*)?["']`), why: "imports an I/O or Node-RED module" },
-  { pattern: new RegExp(`require\\(\\s*["'](?:${moduleNames})(?:\\/[^"']*)?["']\\s*\\)`), why: "requires an I/O or Node-RED module" },
-  { pattern: new RegExp(`import\\(\\s*["'](?:${moduleNames})["']\\s*\\)`), why: "imports an I/O or Node-RED module" },
-  { pattern: /\bDate\.now\s*\(|\bnew\s+Date\s*\(\s*\)|\bperformance\.now\s*\(|\bprocess\.hrtime\b/, why: "reads the clock" },
+  {
+    pattern: new RegExp(`from\\s+["'](?:${moduleNames})(?:\\/[^"']*)?["']`),
+    why: "imports an I/O or Node-RED module",
+  },
+  {
+    pattern: new RegExp(`require\\(\\s*["'](?:${moduleNames})(?:\\/[^"']*)?["']\\s*\\)`),
+    why: "requires an I/O or Node-RED module",
+  },
+  {
+    pattern: new RegExp(`import\\(\\s*["'](?:${moduleNames})["']\\s*\\)`),
+    why: "imports an I/O or Node-RED module",
+  },
+  {
+    pattern: /\bDate\.now\s*\(|\bnew\s+Date\s*\(\s*\)|\bperformance\.now\s*\(|\bprocess\.hrtime\b/,
+    why: "reads the clock",
+  },
   { pattern: /\b(setTimeout|setInterval|setImmediate)\s*\(/, why: "starts a timer" },
 ];
 
@@ -50,7 +62,8 @@ export function findViolations(dir: string): string[] {
     const lines = stripComments(readFileSync(file, "utf8")).split("\n");
     lines.forEach((line, i) => {
       for (const rule of RULES) {
-        if (rule.pattern.test(line)) found.push(`${relative(ROOT, file)}:${i + 1}: ${rule.why}: ${line.trim()}`);
+        if (rule.pattern.test(line))
+          found.push(`${relative(ROOT, file)}:${i + 1}: ${rule.why}: ${line.trim()}`);
       }
     });
   }

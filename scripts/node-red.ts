@@ -11,6 +11,8 @@ export interface SettingsOptions {
   port: number;
   /** Extra module names Node-RED must not load (e.g. peers installed only for benchmarks). */
   nodesExcludes?: string[];
+  /** Palette category order; the demo shows the suite's category first. */
+  paletteCategories?: string[];
 }
 
 /** settings.js of a suite user directory: loopback only, file-backed context, no outbound calls. */
@@ -30,6 +32,7 @@ export function settingsFile(options: SettingsOptions): string {
     editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
     externalModules: { autoInstall: false },
     nodesExcludes: options.nodesExcludes ?? [],
+    ...(options.paletteCategories ? { paletteCategories: options.paletteCategories } : {}),
     logging: { console: { level: "info", metrics: false, audit: false } },
   };
   return `// Written by scripts/node-red.ts; changes here are overwritten.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
@@ -51,10 +54,14 @@ export async function startNodeRed(
   options: SettingsOptions & { timeoutMs?: number; stdio?: "inherit" | "pipe" },
 ): Promise<RunningNodeRed> {
   writeFileSync(join(userDir, "settings.js"), settingsFile(options));
-  const child = spawn(process.execPath, [NODE_RED, "--userDir", userDir, "--settings", join(userDir, "settings.js")], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_RED_ENABLE_TOURS: "false" },
-  });
+  const child = spawn(
+    process.execPath,
+    [NODE_RED, "--userDir", userDir, "--settings", join(userDir, "settings.js")],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_RED_ENABLE_TOURS: "false" },
+    },
+  );
   const log: string[] = [];
   const take = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) {

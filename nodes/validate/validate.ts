@@ -30,7 +30,7 @@ export = (RED: NodeAPI) => {
       this.error(problem);
       status.set("error", RED._("validate.status.config"));
     } else {
-      status.set("idle");
+      status.set("idle", RED._("validate.status.idle"));
     }
     let valid = 0;
     let invalid = 0;
