@@ -323,7 +323,8 @@ class Supervised implements ManagedService {
           resolve();
         }
       });
-      child.once("exit", (code, signal) => {
+      // "close" comes after "exit" once stdout/stderr are drained, so logTail() has the last words.
+      child.once("close", (code, signal) => {
         exitInfo = signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
         this.forget(child);
         resolve();

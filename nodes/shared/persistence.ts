@@ -42,7 +42,9 @@ export class PersistedState<T> {
   save(value: T): Promise<void> {
     this.cancel();
     return new Promise((resolve, reject) => {
-      this.node.context().set(this.key, value, this.store, (err?: Error | null) => (err ? reject(err) : resolve()));
+      this.node
+        .context()
+        .set(this.key, value, this.store, (err?: Error | null) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -54,7 +56,8 @@ export class PersistedState<T> {
       this.timer = undefined;
       const p = this.pending;
       this.pending = undefined;
-      if (p) this.save(p.value).catch((err: Error) => this.node.error(`could not persist state: ${err.message}`));
+      if (p)
+        this.save(p.value).catch((err: Error) => this.node.error(`could not persist state: ${err.message}`));
     }, this.delayMs);
   }
 

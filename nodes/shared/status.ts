@@ -15,7 +15,16 @@
  */
 import type { Node, NodeStatus } from "node-red";
 
-export const STATUS_KINDS = ["ok", "busy", "connecting", "stale", "warning", "error", "disconnected", "idle"] as const;
+export const STATUS_KINDS = [
+  "ok",
+  "busy",
+  "connecting",
+  "stale",
+  "warning",
+  "error",
+  "disconnected",
+  "idle",
+] as const;
 export type StatusKind = (typeof STATUS_KINDS)[number];
 
 const LOOK: Record<StatusKind, Pick<NodeStatus, "fill" | "shape">> = {

@@ -4,14 +4,21 @@
  * suite relies on it. Optionally builds a MachineSample from plain tag values.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
-import { parseTime, validate, validateMessage } from "../../lib/validate";
 import { sampleFromValues } from "../../lib/sample";
-import { type ValidationResult, formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { SuiteMessage } from "../../lib/types";
+import {
+  formatErrors,
+  makeConfigValidator,
+  parseTime,
+  TIME_EXPECTED,
+  type ValidationResult,
+  validate,
+  validateMessage,
+} from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import { InputError, onInput } from "../shared/errors";
 import { StatusReporter } from "../shared/status";
-import { type ValidateConfig, configSchema } from "./config";
+import { configSchema, type ValidateConfig } from "./config";
 
 const parseConfig = makeConfigValidator<ValidateConfig>(configSchema);
 
@@ -45,7 +52,7 @@ export = (RED: NodeAPI) => {
       if (config.wrap && plain) {
         if (!assetPath) throw new Error(RED._("validate.errors.wrapNeedsAsset"));
         const ts = msg.ts === undefined ? Date.now() : parseTime(msg.ts);
-        if (ts === undefined) throw new InputError([{ field: "ts", message: "must be epoch milliseconds or ISO 8601" }], "msg");
+        if (ts === undefined) throw new InputError([{ field: "ts", message: TIME_EXPECTED }], "msg");
         result = sampleFromValues(assetPath, payload, ts);
       } else {
         // The configured asset fills a missing payload.asset; a copy, so a refused input stays as it came.
