@@ -5,21 +5,9 @@ import assert from "node:assert/strict";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { type MosquittoService, startMosquitto } from "../../scripts/services";
 import { mqttBroker, uniqueName } from "../support/peers";
+import { within } from "../support/wait";
 
 const WAIT_MS = 10_000;
-
-/** Resolve with `promise`, or reject after `ms` (and clear the timer either way). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Received {
   topic: string;

@@ -34,23 +34,11 @@ import {
   simulatorPkiFolder,
   startLineSimulator,
 } from "../../sim/server";
+import { within } from "../support/wait";
 
 const WAIT_MS = 20_000;
 const COUNTER_START = UINT32_MODULUS - 30;
 const DOCS = path.resolve(__dirname, "../../docs/simulator.md");
-
-/** Resolve with `promise`, or reject after `ms` (and clear the timer either way). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
 function until(condition: () => boolean, ms: number, what: string): Promise<void> {
