@@ -107,6 +107,19 @@ interface Seen {
   sourceTimestamps: Date[];
 }
 
+/** A monitored item on one of the Filler's variables: 50 ms sampling, both timestamps. */
+function monitorFiller(subscription: ClientSubscription, name: string): Promise<ClientMonitoredItem> {
+  return within(
+    subscription.monitor(
+      { nodeId: nodeIdOf("Filler", name), attributeId: AttributeIds.Value },
+      { samplingInterval: 50, discardOldest: true, queueSize: 100 },
+      TimestampsToReturn.Both,
+    ),
+    WAIT_MS,
+    `monitor ${name}`,
+  );
+}
+
 describe("sim/server: OPC UA line simulator", function () {
   // every wait below is bounded by WAIT_MS; this is the bound of the whole test
   this.timeout(4 * WAIT_MS);
@@ -322,15 +335,7 @@ describe("sim/server: OPC UA line simulator", function () {
     for (const name of ["GoodCount", "QualityValue", "PartSequence", "StateCurrent"]) {
       const entry: Seen = { values: [], dataTypes: [], sourceTimestamps: [] };
       seen.set(name, entry);
-      const item = await within(
-        subscription.monitor(
-          { nodeId: nodeIdOf("Filler", name), attributeId: AttributeIds.Value },
-          { samplingInterval: 50, discardOldest: true, queueSize: 100 },
-          TimestampsToReturn.Both,
-        ),
-        WAIT_MS,
-        `monitor ${name}`,
-      );
+      const item = await monitorFiller(subscription, name);
       item.on("changed", (dv: DataValue) => {
         entry.values.push(dv.value.value);
         entry.dataTypes.push(dv.value.dataType);
@@ -403,15 +408,7 @@ describe("sim/server: OPC UA line simulator", function () {
     const qualityByTime = new Map<string, number>();
     const listen = async (name: string, onValue: (key: string, value: unknown) => void): Promise<void> => {
       assert.ok(subscription, "no subscription");
-      const item = await within(
-        subscription.monitor(
-          { nodeId: nodeIdOf("Filler", name), attributeId: AttributeIds.Value },
-          { samplingInterval: 50, discardOldest: true, queueSize: 100 },
-          TimestampsToReturn.Both,
-        ),
-        WAIT_MS,
-        `monitor ${name}`,
-      );
+      const item = await monitorFiller(subscription, name);
       item.on("changed", (dv: DataValue) => {
         if (dv.sourceTimestamp) onValue(dv.sourceTimestamp.toISOString(), dv.value.value);
       });
