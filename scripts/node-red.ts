@@ -15,6 +15,12 @@ export interface SettingsOptions {
   paletteCategories?: string[];
 }
 
+/**
+ * Node-RED modules installed only as baselines for bench/: Node-RED would otherwise load them
+ * from the project's node_modules into the demo and the package test.
+ */
+export const BENCH_ONLY_MODULES = ["node-red-contrib-opcua"];
+
 /** settings.js of a suite user directory: loopback only, file-backed context, no outbound calls. */
 export function settingsFile(options: SettingsOptions): string {
   const settings = {
@@ -31,7 +37,7 @@ export function settingsFile(options: SettingsOptions): string {
     diagnostics: { enabled: true, ui: false },
     editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
     externalModules: { autoInstall: false },
-    nodesExcludes: options.nodesExcludes ?? [],
+    nodesExcludes: [...BENCH_ONLY_MODULES, ...(options.nodesExcludes ?? [])],
     ...(options.paletteCategories ? { paletteCategories: options.paletteCategories } : {}),
     logging: { console: { level: "info", metrics: false, audit: false } },
   };

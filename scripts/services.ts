@@ -56,6 +56,16 @@ export interface MosquittoService extends ManagedService {
   readonly dir: string;
   /** Path of the broker's log file. */
   readonly logFile: string;
+  /** The TLS listener, when started with `tls: true`. */
+  readonly tls?: MosquittoTls;
+}
+
+export interface MosquittoTls {
+  /** e.g. mqtts://127.0.0.1:41236 */
+  readonly url: string;
+  readonly port: number;
+  /** PEM of the test CA that signed the broker's certificate (SAN IP:127.0.0.1, DNS:localhost). */
+  readonly caFile: string;
 }
 
 export interface StartInfluxdOptions {
@@ -74,6 +84,11 @@ export interface StartMosquittoOptions {
   users?: Record<string, string>;
   /** How long to wait for the listener to accept a TCP connection. Default 15 s. */
   readyTimeoutMs?: number;
+  /**
+   * Also listen with TLS on another free 127.0.0.1 port, with a CA and a server certificate made by
+   * `openssl` in the service's temp dir (see `MosquittoService.tls`). Default false.
+   */
+  tls?: boolean;
 }
 
 const HOST = "127.0.0.1";
@@ -114,7 +129,9 @@ function isExecutable(path: string): boolean {
 }
 
 /** Absolute path of an executable found on PATH or in the usual sbin/bin dirs, or undefined. */
-export function findBinary(name: "influxd" | "mosquitto" | "mosquitto_passwd"): string | undefined {
+export function findBinary(
+  name: "influxd" | "mosquitto" | "mosquitto_passwd" | "openssl",
+): string | undefined {
   const dirs = [...(process.env.PATH ?? "").split(delimiter).filter((d) => d !== ""), ...EXTRA_BIN_DIRS];
   for (const dir of new Set(dirs)) {
     const candidate = join(dir, name);
@@ -515,7 +532,50 @@ function writePasswordFile(path: string, users: Record<string, string>): void {
   });
 }
 
-/** Start mosquitto 2.x with one listener on 127.0.0.1 (`port` or a free port). */
+/** A test CA and a server certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+function writeTlsFiles(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  const openssl = findBinary("openssl");
+  if (openssl === undefined) {
+    throw new Error(
+      "startMosquitto({ tls: true }) needs openssl to make the test certificates, and it was not found " +
+        `on PATH or in ${EXTRA_BIN_DIRS.join(", ")} (Debian/Ubuntu package: openssl).`,
+    );
+  }
+  const caFile = join(dir, "ca.pem");
+  const caKey = join(dir, "ca.key");
+  const certFile = join(dir, "server.pem");
+  const keyFile = join(dir, "server.key");
+  const csr = join(dir, "server.csr");
+  const ext = join(dir, "server.ext");
+  writeFileSync(
+    ext,
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
+      "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+  );
+  const run = (args: string[]) =>
+    execFileSync(openssl, args, { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+  run(
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caFile, "-days", "2"].concat([
+      "-subj",
+      "/CN=mfgkit test CA",
+    ]),
+  );
+  run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", csr, "-subj", "/CN=127.0.0.1"]);
+  run(
+    ["x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial", "-out", certFile].concat([
+      "-days",
+      "2",
+      "-extfile",
+      ext,
+    ]),
+  );
+  return { caFile, certFile, keyFile };
+}
+
+/**
+ * Start mosquitto 2.x with one listener on 127.0.0.1 (`port` or a free port), and with `tls` a
+ * second, TLS listener on another free port.
+ */
 export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<MosquittoService> {
   const binary = requireBinary("mosquitto");
   const dir = makeTempDir("mes-mosquitto-");
@@ -536,6 +596,19 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
     ];
     // As root, mosquitto drops privileges to the `mosquitto` user, which cannot read our 0700 temp dir.
     if (process.getuid?.() === 0) lines.push("user root");
+    let tls: MosquittoTls | undefined;
+    if (opts.tls === true) {
+      let tlsPort = await freePort();
+      while (tlsPort === port) tlsPort = await freePort();
+      const files = writeTlsFiles(dir);
+      lines.push(
+        `listener ${tlsPort} ${HOST}`,
+        `cafile ${files.caFile}`,
+        `certfile ${files.certFile}`,
+        `keyfile ${files.keyFile}`,
+      );
+      tls = { url: `mqtts://${HOST}:${tlsPort}`, port: tlsPort, caFile: files.caFile };
+    }
     if (opts.users !== undefined) {
       const passwordFile = join(dir, "passwd");
       writePasswordFile(passwordFile, opts.users);
@@ -563,7 +636,7 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
       await proc.stop();
       throw err;
     }
-    return Object.assign(proc, { url: `mqtt://${HOST}:${port}`, port, dir, logFile });
+    return Object.assign(proc, { url: `mqtt://${HOST}:${port}`, port, dir, logFile }, tls ? { tls } : {});
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

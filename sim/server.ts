@@ -310,7 +310,32 @@ export interface LineSimulatorOptions {
   tickMs?: number;
   /** Initial GoodCount / RejectCount / PartSequence (to reach the UInt32 wrap quickly); default 0. */
   counterStart?: number;
+  /** Message security modes offered; default ["None"]. */
+  securityModes?: SimulatorSecurityMode[];
+  /** Security policies offered (each with every mode above except None); default ["None"]. */
+  securityPolicies?: SimulatorSecurityPolicy[];
+  /** Accepted user names and passwords; default none (only anonymous access). */
+  users?: SimulatorUser[];
+  /** Whether anonymous sessions are accepted; default true. */
+  allowAnonymous?: boolean;
+  /** Adds the writable Double variable ns=1;s=Line.Setpoint (initial 0); default false. */
+  writable?: boolean;
 }
+
+export type SimulatorSecurityMode = "None" | "Sign" | "SignAndEncrypt";
+export type SimulatorSecurityPolicy =
+  | "None"
+  | "Basic256Sha256"
+  | "Aes128_Sha256_RsaOaep"
+  | "Aes256_Sha256_RsaPss";
+
+export interface SimulatorUser {
+  user: string;
+  password: string;
+}
+
+/** NodeId of the writable variable added by the `writable` option. */
+export const SETPOINT_NODE_ID = `${NODE_ID_ROOT}.Setpoint`;
 
 export interface LineSimulator {
   /** e.g. "opc.tcp://127.0.0.1:4840" */
@@ -325,6 +350,12 @@ export interface LineSimulator {
   nodeIdRoot: string;
   /** The local addresses the server listens on (e.g. ["127.0.0.1"]). */
   listenAddresses: string[];
+  /** Sessions the server currently holds (every client session, of any user). */
+  sessionCount(): number;
+  /** Monitored items in all subscriptions of all current sessions. */
+  monitoredItemCount(): number;
+  /** The node-opcua server itself, for tests that need more. */
+  server: OPCUAServer;
   /** Stops ticking and shuts the server down; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -405,6 +436,11 @@ function addVariable(
 
 function validate(opts: LineSimulatorOptions): Required<LineSimulatorOptions> {
   const r: Required<LineSimulatorOptions> = {
+    securityModes: opts.securityModes ?? ["None"],
+    securityPolicies: opts.securityPolicies ?? ["None"],
+    users: opts.users ?? [],
+    allowAnonymous: opts.allowAnonymous ?? true,
+    writable: opts.writable ?? false,
     port: opts.port ?? 4840,
     host: opts.host ?? "127.0.0.1",
     seed: opts.seed ?? 1,
@@ -483,7 +519,8 @@ function listeningAddresses(server: OPCUAServer): string[] {
 }
 
 /**
- * Starts the line simulator: an OPC UA server (SecurityPolicy None, anonymous) bound to `host`
+ * Starts the line simulator: an OPC UA server (by default SecurityPolicy None, anonymous; see the
+ * security options) bound to `host`
  * (127.0.0.1 by default) whose variables follow the line model, advanced every `tickMs` wall ms by
  * `tickMs * speed` simulated ms.
  */
@@ -513,13 +550,22 @@ export async function startLineSimulator(opts: LineSimulatorOptions = {}): Promi
     disableFileWatchers: true,
   });
 
+  const users = o.users.map((u) => ({ ...u }));
   const server = new OPCUAServer({
     port: o.port,
     host: o.host,
     hostname: o.host,
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
-    allowAnonymous: true,
+    securityPolicies: o.securityPolicies.map((p) => SecurityPolicy[p]),
+    securityModes: o.securityModes.map((m) => MessageSecurityMode[m]),
+    allowAnonymous: o.allowAnonymous,
+    ...(users.length > 0
+      ? {
+          userManager: {
+            isValidUser: (userName: string, password: string): boolean =>
+              users.some((u) => u.user === userName && u.password === password),
+          },
+        }
+      : {}),
     disableDiscovery: false,
     registerServerMethod: RegisterServerMethod.HIDDEN,
     serverCertificateManager,
@@ -599,6 +645,20 @@ export async function startLineSimulator(opts: LineSimulatorOptions = {}): Promi
     });
   }
 
+  if (o.writable) {
+    ns.addVariable({
+      componentOf: lineFolder,
+      browseName: "Setpoint",
+      nodeId: `s=${SETPOINT_NODE_ID.slice(`ns=${SIMULATOR_NAMESPACE_INDEX};s=`.length)}`,
+      description: "Writable test variable (option writable)",
+      dataType: "Double",
+      minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+      accessLevel: "CurrentRead | CurrentWrite",
+      userAccessLevel: "CurrentRead | CurrentWrite",
+      value: { dataType: DataType.Double, value: 0 },
+    });
+  }
+
   const startedAt = new Date();
   for (const p of published)
     p.variable.setValueFromSource({ dataType: p.dataType, value: p.last }, StatusCodes.Good, startedAt);
@@ -631,6 +691,15 @@ export async function startLineSimulator(opts: LineSimulatorOptions = {}): Promi
     namespaceUri: SIMULATOR_NAMESPACE_URI,
     nodeIdRoot: NODE_ID_ROOT,
     listenAddresses: listeningAddresses(server),
+    server,
+    sessionCount: () => server.engine.currentSessionCount,
+    monitoredItemCount: () => {
+      let n = 0;
+      for (const session of server.engine.getSessions()) {
+        for (const subscription of session.publishEngine.subscriptions) n += subscription.monitoredItemCount;
+      }
+      return n;
+    },
     stop(): Promise<void> {
       if (!stopping) {
         clearInterval(timer);
