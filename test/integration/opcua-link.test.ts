@@ -411,17 +411,7 @@ describe("mfg-opcua-endpoint (config node, admin endpoints)", function () {
     pki.remove();
   });
 
-  interface Reply {
-    status: number;
-    text: string;
-    body: unknown;
-  }
-  interface Agent {
-    get(path: string): Promise<Reply>;
-    post(path: string): { send(body: unknown): Promise<Reply> };
-  }
-  /** supertest on the helper's admin app (where RED.httpAdmin routes live). */
-  const admin = (): Agent => (helper as unknown as { request(): Agent }).request();
+  const admin = () => helper.request();
 
   async function load(flow: Array<Record<string, unknown>>, credentials: Record<string, unknown> = {}) {
     helper.settings({ mfgOpcuaPkiDir: pki.dir });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { type RunningNodeRed, startNodeRed } from "../../scripts/node-red";
@@ -80,7 +80,13 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       assert.equal(s.err, undefined, `${s.id}: ${s.err}`);
       assert.ok(s.enabled, s.id);
     }
-    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ["mfg-asset", "mfg-validate"]);
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), [
+      "mfg-asset",
+      "mfg-machine-connector",
+      "mfg-mqtt-broker",
+      "mfg-opcua-endpoint",
+      "mfg-validate",
+    ]);
     const errors = red.log.filter((l) => /\[error\]|\[warn\].*mfgkit/i.test(l));
     assert.deepEqual(errors, []);
   });
@@ -127,6 +133,37 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
     );
   });
 
+  it("every example flow is offered under Import > Examples and deploys without errors", async () => {
+    const names = readdirSync(join(ROOT, "examples"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""));
+    for (const name of names) {
+      const library = await fetch(`${red.url}/library/examples/flows/@mfgkit/node-red-mes/${name}`);
+      assert.equal(library.status, 200, `${name}: ${await library.clone().text()}`);
+      const flow = (await library.json()) as Array<{ type: string }>;
+      const from = red.log.length;
+      const deploy = await fetch(`${red.url}/flows`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "full" },
+        body: JSON.stringify(flow),
+      });
+      assert.ok([200, 204].includes(deploy.status), `${name}: ${await deploy.text()}`);
+      const deployed = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
+      assert.deepEqual(
+        deployed.map((n) => n.type).sort(),
+        flow.map((n) => n.type).sort(),
+        `${name}: the runtime holds the example's nodes`,
+      );
+      // Examples talk to local peers that may be absent here: warnings are fine, errors are not.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(
+        red.log.slice(from).filter((l) => /\[error\]/.test(l)),
+        [],
+        `${name}: no errors after deploying`,
+      );
+    }
+  });
+
   it("the editor shows the suite's category and node in the palette (headless Chromium)", async () => {
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -139,6 +176,10 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       await category.waitFor({ state: "attached", timeout: 60_000 });
       const node = page.locator('#red-ui-palette-container-manufacturing [data-palette-type="mfg-validate"]');
       assert.equal(await node.count(), 1);
+      const connector = page.locator(
+        '#red-ui-palette-container-manufacturing [data-palette-type="mfg-machine-connector"]',
+      );
+      assert.equal(await connector.count(), 1, "the machine connector is in the palette");
       await node.scrollIntoViewIfNeeded();
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOTS, "editor-palette.png") });

@@ -3,10 +3,23 @@
  * compiled nodes from dist/ (what users get), with the core Catch node so tests can prove that
  * bad input reaches it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Node, NodeMessage } from "node-red";
+
+/** A reply of the admin API (supertest). */
+export interface AdminReply {
+  status: number;
+  text: string;
+  body: unknown;
+}
+
+/** supertest on the helper's admin app, where RED.httpAdmin routes live. */
+export interface AdminAgent {
+  get(path: string): Promise<AdminReply>;
+  post(path: string): { send(body: unknown): Promise<AdminReply> };
+}
 
 // The helper ships no types; this is the part the tests use. Loaded with require, as Node-RED loads nodes.
 export interface TestHelper {
@@ -20,6 +33,11 @@ export interface TestHelper {
   unload(): Promise<void>;
   getNode(id: string): (Node & { receive(msg: Record<string, unknown>): void }) | null;
   startServer(done: () => void): void;
+  /** Spy on Node-RED's log: args[i][0] is {level, msg, type, id} (levels: 20 error, 30 warn, 40 info). */
+  log(): { args: unknown[][] };
+  url(): string;
+  /** The admin API of the running test server (after startServer). */
+  request(): AdminAgent;
   stopServer(done: () => void): void;
   _redNodes: { loadContextsPlugin(): Promise<void>; closeContextsPlugin(): Promise<void> };
 }
@@ -27,9 +45,35 @@ export interface TestHelper {
 export const helper: TestHelper = require("node-red-node-test-helper");
 helper.init(require.resolve("node-red"));
 
-const dist = (name: string) => join(__dirname, "..", "..", "dist", "nodes", name, `${name}.js`);
-export const assetNode: unknown = require(dist("asset"));
-export const validateNode: unknown = require(dist("validate"));
+const distDir = (name: string) => join(__dirname, "..", "..", "dist", "nodes", name);
+
+/**
+ * A compiled node module whose `RED._` speaks the node's en-US catalog: the test helper's own
+ * `RED._` returns the key, and tests should read the texts users read.
+ */
+function load(name: string): unknown {
+  const module = require(join(distDir(name), `${name}.js`)) as (red: object) => unknown;
+  const catalog = JSON.parse(readFileSync(join(distDir(name), "locales", "en-US", `${name}.json`), "utf8"));
+  const translate = (key: string, subs: Record<string, unknown> = {}): string => {
+    const found = key
+      .split(".")
+      .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalog);
+    if (typeof found !== "string") return key;
+    return found.replace(/__(\w+)__/g, (_m, k: string) => String(subs[k] ?? `__${k}__`));
+  };
+  return (red: object) =>
+    module(
+      new Proxy(red, {
+        get: (target, prop, receiver) => (prop === "_" ? translate : Reflect.get(target, prop, receiver)),
+      }),
+    );
+}
+
+export const assetNode: unknown = load("asset");
+export const validateNode: unknown = load("validate");
+export const opcuaEndpointNode: unknown = load("opcua-endpoint");
+export const mqttBrokerNode: unknown = load("mqtt-broker");
+export const machineConnectorNode: unknown = load("machine-connector");
 export const catchNode: unknown = require("@node-red/nodes/core/common/25-catch.js");
 
 /** Resolves with the next message a helper node receives; rejects after `ms`. */

@@ -10,3 +10,24 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Resolve with the first truthy result of `check`, polled every `everyMs`; reject after `ms`
+ * with `what` and, when given, `explain()` (e.g. what was received instead).
+ */
+export async function until<T>(
+  check: () => T | undefined | null | false,
+  ms: number,
+  what: string,
+  explain?: () => string,
+  everyMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = check();
+    if (got) return got;
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${explain ? `; ${explain()}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
