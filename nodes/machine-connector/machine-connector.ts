@@ -164,12 +164,17 @@ export = (RED: NodeAPI) => {
       const extra: Record<string, unknown> = { event: s.state };
       if (s.detail) extra.detail = s.detail;
       this.send([null, eventMessage(extra)]);
-      if (s.state === "connected") linkUp(state, now);
-      else emit(linkDown(state, s.detail, now));
+      // Values go stale when a connection is lost or cannot be made, not while the first
+      // connection is still being set up.
+      if (s.state === "connected") {
+        everConnected = true;
+        linkUp(state, now);
+      } else if (s.state === "disconnected" || everConnected) emit(linkDown(state, s.detail, now));
       showStatus();
       schedule();
     };
 
+    let everConnected = false;
     const stopLinkStatus = link.onStatus(onLinkStatus);
     let monitor: OpcuaMonitor | undefined;
     const subscriptions: MqttSubscription[] = [];
@@ -235,7 +240,10 @@ export = (RED: NodeAPI) => {
         );
       }
     }
-    if (link.status.state === "connected") linkUp(state, Date.now());
+    if (link.status.state === "connected") {
+      everConnected = true;
+      linkUp(state, Date.now());
+    }
     showStatus();
     schedule();
 
@@ -348,7 +356,7 @@ export = (RED: NodeAPI) => {
       }
       const parsed = parseTagCsv(body.csv);
       if (!parsed.ok) {
-        res.status(400).json({ message: formatErrors(parsed.errors, "csv") });
+        res.status(400).json({ message: formatErrors(parsed.errors, "") });
         return;
       }
       const source = body.source === "mqtt" ? "mqtt" : "opcua";

@@ -188,7 +188,8 @@ describe("mfg-machine-connector over MQTT (real mosquitto, username/password)", 
     assert.equal(event?.payload.reason, "watchdog");
     await pub.publishAsync("plant/filler/temp", "501", { qos: 1 });
     const back = await until(
-      () => samples.map((x) => x.payload as unknown as MachineSample).find((x) => x.values.TempC?.value === 50.1),
+      () =>
+        samples.map((x) => x.payload as unknown as MachineSample).find((x) => x.values.TempC?.value === 50.1),
       5000,
       "the new value",
     );

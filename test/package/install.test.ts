@@ -51,6 +51,9 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       (JSON.parse(listing) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path) ?? [];
     assert.ok(files.includes("dist/nodes/validate/validate.js"));
     assert.ok(files.includes("examples/validate-machine-data.json"));
+    assert.ok(files.includes("examples/opcua-machine-connector.json"));
+    assert.ok(files.includes("examples/mqtt-machine-connector.json"));
+    assert.ok(files.includes("dist/nodes/machine-connector/icons/mfg-machine-connector.svg"));
     assert.deepEqual(
       files.filter((f) => /^(lib|nodes|test|sim|scripts|bench)\//.test(f) || f.endsWith(".ts")),
       [],
@@ -101,9 +104,23 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       validate?: { label?: { kind?: string } };
     };
     assert.equal(catalog.validate?.label?.kind, "Kind");
-    const icon = await fetch(`${red.url}/icons/@mfgkit/node-red-mes/mfg-validate.svg`);
-    assert.equal(icon.status, 200);
-    assert.match(await icon.text(), /<svg/);
+    for (const type of ["mfg-validate", "mfg-machine-connector"]) {
+      const icon = await fetch(`${red.url}/icons/@mfgkit/node-red-mes/${type}.svg`);
+      assert.equal(icon.status, 200, type);
+      assert.match(await icon.text(), /<svg/);
+    }
+    for (const type of ["mfg-opcua-endpoint", "mfg-mqtt-broker", "mfg-machine-connector"]) {
+      assert.match(html, new RegExp(`registerType\\("${type}"`), `${type} editor`);
+      assert.match(html, new RegExp(`data-help-name="${type}"`), `${type} help`);
+    }
+    const connector = (await (
+      await fetch(`${red.url}/locales/@mfgkit/node-red-mes/machine-connector?lng=en-US`)
+    ).json()) as Record<string, { status?: { ok?: string } }>;
+    assert.equal(
+      connector["machine-connector"]?.status?.ok,
+      "__tags__ tags",
+      "the connector's catalog is served",
+    );
   });
 
   it("the example flow is offered for import and deploys without errors", async () => {
