@@ -552,8 +552,19 @@ function writeTlsFiles(dir: string): { caFile: string; certFile: string; keyFile
     "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
       "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
   );
+  // Our own minimal config, never the environment's: node-opcua (node-opcua-crypto) restores
+  // OPENSSL_CONF after a key import with `process.env.OPENSSL_CONF = backup`, which turns an unset
+  // variable into the string "undefined" ("Can't open "undefined" for reading"), and node-opcua-pki
+  // points it at a temp file of its own. Everything openssl needs here is on the command line.
+  const conf = join(dir, "openssl.cnf");
+  writeFileSync(
+    conf,
+    "# Written by scripts/services.ts\n[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n",
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENSSL_CONF: conf };
+  delete env.RANDFILE;
   const run = (args: string[]) =>
-    execFileSync(openssl, args, { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+    execFileSync(openssl, args, { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, env });
   run(
     ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caFile, "-days", "2"].concat([
       "-subj",

@@ -22,9 +22,20 @@ export interface LinkLog {
   error(text: string): void;
 }
 
-/** Reference-counted connection with an observable status. */
+/**
+ * Reference-counted connection with an observable status. Opening and closing are serialised:
+ * `open` runs only when the link is closed (and any close has finished), `close` only when it is
+ * open, each at most once per change of "has users"; `acquire` right after `release` waits for
+ * the close in flight and then opens again.
+ */
 export abstract class Link extends EventEmitter {
   private users = 0;
+  /** Whether `open` ran and `close` has not been started since. */
+  private opened = false;
+  /** The chain of open/close transitions; each runs after the previous one finished. */
+  private transition: Promise<void> = Promise.resolve();
+  /** Transitions queued or running. */
+  private busy = 0;
   private current: LinkStatus = { state: "disconnected" };
 
   get status(): LinkStatus {
@@ -37,32 +48,77 @@ export abstract class Link extends EventEmitter {
     return () => this.off("status", listener);
   }
 
-  /** A node starts using the link; the first user opens it. */
+  /** A node starts using the link; the first user opens it (at once, or after a close in flight). */
   acquire(): void {
     this.users++;
-    if (this.users === 1) this.open();
+    if (this.users === 1) void this.settleState();
   }
 
-  /** A node stops using the link; the last user closes it. */
+  /** A node stops using the link; the last user closes it. Resolves when the close finished. */
   async release(): Promise<void> {
     if (this.users === 0) return;
     this.users--;
-    if (this.users === 0) await this.close();
+    if (this.users === 0) await this.settleState();
   }
 
   /** Closes the link whoever still uses it (the config node's close handler). */
   async shutdown(): Promise<void> {
-    const wasOpen = this.users > 0;
     this.users = 0;
-    if (wasOpen) await this.close();
+    await this.settleState();
     this.removeAllListeners();
+  }
+
+  /**
+   * Brings open/closed in line with the user count, after every transition already queued. When
+   * none is, the transition starts at once (synchronously), so `acquire` reports "connecting"
+   * and `release` starts closing before they return, as callers expect.
+   */
+  private settleState(): Promise<void> {
+    const step = async (): Promise<void> => {
+      if (this.users > 0 && !this.opened) {
+        this.opened = true;
+        this.open();
+      } else if (this.users === 0 && this.opened) {
+        this.opened = false;
+        await this.close();
+      }
+    };
+    const idle = this.busy === 0;
+    // Counted before the step runs: a status listener that acquires or releases from inside
+    // open/close must queue behind this transition, not start another one.
+    this.busy++;
+    this.transition = (idle ? step() : this.transition.then(step))
+      .catch((err: unknown) => this.reportFailure(err))
+      .finally(() => {
+        this.busy--;
+      });
+    return this.transition;
   }
 
   protected setStatus(status: LinkStatus): void {
     if (status.state === this.current.state && status.detail === this.current.detail) return;
     this.current = status;
-    this.emit("status", status);
+    // One by one: a throwing listener must neither reach the socket/protocol handler that
+    // reported the change (it would crash the runtime) nor keep the others from hearing of it.
+    for (const listener of this.rawListeners("status")) {
+      try {
+        (listener as (status: LinkStatus) => void).call(this, status);
+      } catch (err) {
+        this.reportFailure(err);
+      }
+    }
   }
+
+  private reportFailure(err: unknown): void {
+    try {
+      this.listenerFailed(err);
+    } catch {
+      // nowhere left to report it
+    }
+  }
+
+  /** A status listener (or an open/close) threw; the links log it. Never throw from here. */
+  protected listenerFailed(_err: unknown): void {}
 
   /** Connect and keep reconnecting until `close`; report through `setStatus`, never throw. */
   protected abstract open(): void;

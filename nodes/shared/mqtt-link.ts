@@ -73,6 +73,12 @@ const LOG_REPEAT_MS = 60_000;
 /** Bound on waiting for UNSUBACK or a graceful DISCONNECT. */
 const ACK_WAIT_MS = 5_000;
 const MAX_SUBSCRIPTION_ID = 268_435_455;
+/**
+ * A connection counts as stable, and resets the backoff, only after staying up this long: a
+ * broker that accepts and drops at once (e.g. a client-id takeover) must not get a reconnect
+ * every `reconnectPeriodMs`.
+ */
+const STABLE_CONNECTION_MS = 30_000;
 
 interface User {
   qos: Qos;
@@ -106,6 +112,8 @@ export class MqttClientLink extends Link implements MqttLink {
   private closing = true;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** When the current connection got its CONNACK. */
+  private connectedAt: number | undefined;
   private lastCause: string | undefined;
   private subscriptionIdsAvailable = false;
   private readonly filters = new Map<string, FilterEntry>();
@@ -116,6 +124,7 @@ export class MqttClientLink extends Link implements MqttLink {
   /** Reject functions of publishes waiting for their acknowledgement. */
   private readonly pending = new Set<(cause: string) => void>();
   private lastWarning = { text: "", at: Number.NEGATIVE_INFINITY, suppressed: 0 };
+  private lastInfo = { text: "", at: Number.NEGATIVE_INFINITY };
 
   constructor(options: MqttLinkOptions, log: LinkLog) {
     super();
@@ -186,6 +195,7 @@ export class MqttClientLink extends Link implements MqttLink {
   protected open(): void {
     this.closing = false;
     this.failures = 0;
+    this.connectedAt = undefined;
     this.connect();
   }
 
@@ -264,7 +274,8 @@ export class MqttClientLink extends Link implements MqttLink {
   private onConnect(client: MqttClient, connack: IConnackPacket): void {
     if (client !== this.client || this.closing) return;
     const o = this.options;
-    this.failures = 0;
+    // The backoff is reset in onClose once this connection proved stable, not here.
+    this.connectedAt = Date.now();
     this.lastCause = undefined;
     this.subscriptionIdsAvailable =
       o.protocolVersion === 5 && connack.properties?.subscriptionIdentifiersAvailable !== false;
@@ -276,8 +287,8 @@ export class MqttClientLink extends Link implements MqttLink {
     }
     if (!resumed) this.staleOnBroker.clear();
     this.setStatus({ state: "connected", detail: this.url });
-    this.log.info(`${this.url}: connected${resumed ? " (session resumed)" : ""}`);
-    this.lastWarning = { text: "", at: Number.NEGATIVE_INFINITY, suppressed: 0 };
+    // The warning de-dup is kept: a flapping connection must not log a line per cycle.
+    this.info(`${this.url}: connected${resumed ? " (session resumed)" : ""}`);
     for (const filter of this.staleOnBroker) {
       if (!this.filters.has(filter)) client.unsubscribe(filter, () => undefined);
     }
@@ -288,6 +299,9 @@ export class MqttClientLink extends Link implements MqttLink {
   private onClose(client: MqttClient): void {
     if (client !== this.client) return;
     this.client = undefined;
+    if (this.connectedAt !== undefined && Date.now() - this.connectedAt >= STABLE_CONNECTION_MS)
+      this.failures = 0;
+    this.connectedAt = undefined;
     const cause = this.lastCause ?? "connection closed";
     this.rejectPending(`connection lost before the broker acknowledged (${cause})`);
     for (const entry of this.filters.values()) {
@@ -447,6 +461,19 @@ export class MqttClientLink extends Link implements MqttLink {
 
   // -------------------------------------------------------------------------------------------
   // Logging
+
+  /** A status listener threw (see Link.setStatus). */
+  protected override listenerFailed(err: unknown): void {
+    this.log.error(`${this.url}: a status listener failed: ${errorText(err)}`);
+  }
+
+  /** An info line, unless the same one was logged less than a minute ago. */
+  private info(text: string): void {
+    const now = Date.now();
+    if (text === this.lastInfo.text && now - this.lastInfo.at < LOG_REPEAT_MS) return;
+    this.lastInfo = { text, at: now };
+    this.log.info(text);
+  }
 
   /** A warning, unless the same one (by `key`) was logged less than a minute ago. */
   private warn(text: string, key = text): void {

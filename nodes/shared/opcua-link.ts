@@ -123,6 +123,10 @@ type RawSession = ClientSession & ClientSessionRawSubscriptionService;
 
 const CHUNK = 1000;
 const CLOSE_TIMEOUT_MS = 3000;
+/** A session resets the reconnect backoff only after staying up this long (no fast flapping). */
+const STABLE_SESSION_MS = 30_000;
+/** Bound on a socket without any data (connect, HEL/ACK, ...); at least twice the keep-alive. */
+const MIN_TRANSPORT_TIMEOUT_MS = 10_000;
 
 /** The first OPC UA status name (BadXxx) or socket error code in an error message, else the message. */
 export function causeOf(err: unknown): string {
@@ -183,6 +187,9 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
     this.closing = true;
     this.wake?.();
     this.endPhase?.("closed");
+    // A connect or session creation still pending against a peer that never answers would hold
+    // the loop until node-opcua's own timeouts (minutes): abort it.
+    if (!this.session) void this.client?.disconnect().catch(() => undefined);
     await this.loop;
     this.loop = undefined;
     this.setStatus({ state: "disconnected", detail: `${this.endpointUrl}: closed` });
@@ -212,7 +219,16 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
         state.closed = true;
         for (const e of state.entries) this.entries.delete(e.handle);
         const ids = state.entries.flatMap((e) => (e.serverId === undefined ? [] : [e.serverId]));
-        await this.enqueueAndWait(() => this.deleteOnServer(ids));
+        // Items of an earlier subscription went with it; items the server still holds after a
+        // repair are deleted by reconcile (they are unknown handles now).
+        const sub = this.subscription;
+        try {
+          await this.enqueueAndWait(() =>
+            this.subscription === sub ? this.deleteOnServer(ids) : Promise.resolve(),
+          );
+        } catch (err) {
+          this.logOnce("warn", `${this.endpointUrl}: deleting monitored items failed: ${causeOf(err)}`);
+        }
       },
     };
   }
@@ -354,13 +370,16 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
       try {
         await this.connectOnce();
         if (this.closing) break;
-        failures = 0;
-        this.logged.clear();
-        this.log.info(`connected to ${this.endpointUrl}`);
+        // The log de-dup is kept and the backoff reset only once the session proved stable: a
+        // server that accepts and drops at once must not get a reconnect and a log line per cycle.
+        const since = Date.now();
+        this.logOnce("info", `connected to ${this.endpointUrl}`);
         cause = await new Promise<string>((resolve) => {
           this.endPhase = resolve;
         });
         this.endPhase = undefined;
+        if (Date.now() - since >= STABLE_SESSION_MS) failures = 0;
+        failures++;
         if (!this.closing) this.logOnce("warn", `session to ${this.endpointUrl} ended: ${cause}`);
       } catch (err) {
         cause = causeOf(err);
@@ -384,6 +403,7 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
     const cm = await this.certificates();
     if (this.closing) return;
     const identity = await this.userIdentity();
+    if (this.closing) return;
     const client = OPCUAClient.create({
       applicationName: "mfgkit-node-red",
       clientName: `mfgkit ${this.endpointUrl}`,
@@ -394,6 +414,7 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
       keepSessionAlive: true,
       keepAliveInterval: this.cfg.keepAliveMs,
       requestedSessionTimeout: this.cfg.sessionTimeoutMs,
+      transportTimeout: Math.max(MIN_TRANSPORT_TIMEOUT_MS, 2 * this.cfg.keepAliveMs),
       // maxRetry > 0 turns node-opcua's reconnection (infinite, with these delays) on once
       // connected; the first connection fails after one retry and our loop backs off with the cause.
       connectionStrategy: {
@@ -404,9 +425,9 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
       },
     });
     this.client = client;
-    client.on("backoff", (count: number, delay: number) => {
+    client.on("backoff", () => {
       if (this.up || this.closing) return;
-      this.logOnce("info", `${this.endpointUrl}: retrying (${count}) in ${Math.round(delay)} ms`);
+      this.logOnce("info", `${this.endpointUrl}: unreachable, retrying with backoff`);
     });
     client.on("connection_lost", () => {
       if (this.client !== client || this.closing) return;
@@ -460,7 +481,9 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
       await this.newSubscription(session);
       await this.createMissing();
     });
-    if (this.closing) return;
+    // The connection may have dropped during the set-up: node-opcua repairs it and
+    // session_restored reports "connected" after reconcile.
+    if (this.closing || client.isReconnecting) return;
     this.up = true;
     this.setStatus({ state: "connected", detail: this.endpointUrl });
   }
@@ -575,7 +598,13 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
     // Our items are not ClientMonitoredItems: skip node-opcua's per-item dispatch (it would only
     // warn about unknown client handles); we read the raw notification messages instead.
     Reflect.set(subscription, "__on_publish_response_DataChangeNotification", () => undefined);
-    subscription.on("raw_notification", (message: NotificationMessage) => this.dispatch(message));
+    subscription.on("raw_notification", (message: NotificationMessage) => {
+      try {
+        this.dispatch(message);
+      } catch (err) {
+        this.logOnce("error", `${this.endpointUrl}: cannot dispatch a notification: ${causeOf(err)}`);
+      }
+    });
     subscription.on("terminated", () => {
       if (this.subscription !== subscription || this.closing) return;
       this.subscription = undefined;
@@ -638,6 +667,9 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
     const session = this.session;
     const subscription = this.subscription;
     if (!session || !subscription || subscription.subscriptionId <= 0 || this.closing) return;
+    // During a repair node-opcua would hold the request until the channel is back, blocking the
+    // queue (and every monitor.close) for the whole outage; reconcile creates them on restore.
+    if (session.isReconnecting) return;
     const generation = this.generation;
     const todo: Entry[] = [];
     for (const e of this.entries.values()) {
@@ -682,7 +714,11 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
   private async deleteOnServer(ids: number[]): Promise<void> {
     const session = this.session;
     const subscription = this.subscription;
-    if (ids.length === 0 || !session || !subscription || subscription.subscriptionId <= 0 || !this.up) return;
+    // Not `!this.up`: reconcile deletes extra items before the link reports "connected" again.
+    // During a repair the request would be held until the channel is back (blocking the queue);
+    // reconcile deletes what is left then, as items with unknown handles.
+    if (ids.length === 0 || !session || !subscription || subscription.subscriptionId <= 0) return;
+    if (session.isReconnecting) return;
     for (let start = 0; start < ids.length; start += CHUNK) {
       await (session as RawSession).deleteMonitoredItems({
         subscriptionId: subscription.subscriptionId,
@@ -692,6 +728,7 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
   }
 
   private itemError(e: Entry, statusName: string): void {
+    if (e.monitor.closed) return;
     try {
       e.monitor.callbacks.itemError(e.index, statusName);
     } catch (err) {
@@ -764,6 +801,11 @@ export class OpcuaClientLink extends Link implements OpcuaLink {
       });
     }
     return names;
+  }
+
+  /** A status listener threw (see Link.setStatus). */
+  protected override listenerFailed(err: unknown): void {
+    this.log.error(`${this.endpointUrl}: a status listener failed: ${causeOf(err)}`);
   }
 
   /** Logs a line unless the same line was logged less than `logRepeatMs` ago. */

@@ -207,6 +207,71 @@ describe("integration: MqttClientLink (shared MQTT client) with mosquitto", () =
     });
   }
 
+  it("a throwing status listener neither crashes nor stops the link; it is logged and the others still hear", async () => {
+    const { url } = mqttBroker();
+    const { link, log } = makeLink(url, { protocolVersion: 5 });
+    let pub: MqttClient | undefined;
+    try {
+      let thrown = 0;
+      const heard: LinkState[] = [];
+      link.onStatus(() => {
+        thrown++;
+        throw new Error("listener bug");
+      });
+      link.onStatus((s) => heard.push(s.state));
+      link.acquire();
+      await status(link, "connected", "the link to connect despite the throwing listener");
+      assert.ok(thrown > 0, "the throwing listener was called");
+      assert.ok(heard.includes("connected"), `the other listener heard "connected": ${heard.join(",")}`);
+      assert.ok(
+        log.some((l) => l.level === "error" && /status listener failed: listener bug/.test(l.text)),
+        `an error log line about the listener: ${JSON.stringify(log)}`,
+      );
+      const topic = `${uniqueName("throw")}/state`;
+      const mine = recorder();
+      const s = link.subscribe(topic, 1, mine.onMessage);
+      pub = await rawClient(url);
+      await untilDelivered(pub, topic, () => mine.got.length > 0, "messages while a listener throws");
+      await within(link.publish(topic, "after", { qos: 1, retain: false }), WAIT_MS, "publish");
+      await s.close();
+    } finally {
+      await pub?.endAsync(true);
+      await link.shutdown();
+    }
+  });
+
+  it("release then acquire while the close is in flight: the release resolves and the link opens again once", async () => {
+    const { url } = mqttBroker();
+    const { link } = makeLink(url, { protocolVersion: 5 });
+    try {
+      link.acquire();
+      await status(link, "connected", "the first connection");
+      let connects = 0;
+      link.onStatus((s) => {
+        if (s.state === "connected") connects++;
+      });
+      const released = link.release();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the close has started
+      link.acquire();
+      await within(released, WAIT_MS, "release() to resolve");
+      await status(link, "connected", "connected again after the re-acquire");
+      const topic = `${uniqueName("reopen")}/state`;
+      const mine = recorder();
+      const s = link.subscribe(topic, 0, mine.onMessage);
+      const pub = await rawClient(url);
+      try {
+        await untilDelivered(pub, topic, () => mine.got.length > 0, "messages after the reopen");
+      } finally {
+        await pub.endAsync(true);
+      }
+      assert.equal(connects, 1, "exactly one new connection");
+      assert.ok(wireClient(link).connected, "one live client");
+      await s.close();
+    } finally {
+      await link.shutdown();
+    }
+  });
+
   it("QoS 1: publish resolves after PUBACK and QoS 1 subscribers receive it at QoS 1", async () => {
     const { url } = mqttBroker();
     const { link } = makeLink(url, { protocolVersion: 5 });

@@ -23,6 +23,7 @@ import {
   startLineSimulator,
 } from "../../sim/server";
 import { helper, opcuaEndpointNode, tempDir } from "../support/node-red";
+import { within } from "../support/wait";
 
 const WAIT_MS = 20_000;
 
@@ -210,6 +211,114 @@ describe("OPC UA link (nodes/shared/opcua-link.ts)", function () {
     await link.release();
     await until(() => s.sessionCount() === 0, WAIT_MS, "session closed after the last release");
     assert.equal(link.status.state, "disconnected", "disconnected after the last release");
+  });
+
+  it("release then acquire, at once and while the close is in flight: release resolves, one session, each item once", async () => {
+    const s = await simulator();
+    const { link } = makeLink({ endpointUrl: s.endpointUrl });
+    link.acquire();
+    const r = record(link, [item("ns=1;s=Line.SimulationTimeS"), item(nodeIdOf("Filler", "StateCurrent"))]);
+    await until(
+      () => link.status.state === "connected" && s.monitoredItemCount() === 2,
+      WAIT_MS,
+      "connected with two items",
+    );
+    const atOnce = link.release();
+    link.acquire();
+    await within(atOnce, WAIT_MS, "release() followed by acquire() at once");
+    const inFlight = link.release();
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the close has started
+    link.acquire();
+    await within(inFlight, WAIT_MS, "release() with an acquire() while its close runs");
+    await until(() => link.status.state === "connected", WAIT_MS, "connected again");
+    const before = r.count(0);
+    await until(() => r.count(0) > before + 2, WAIT_MS, "changes after the reopen");
+    assert.equal(s.sessionCount(), 1, "one session on the server");
+    assert.equal(s.monitoredItemCount(), 2, "each item exactly once on the server");
+    await within(link.release(), WAIT_MS, "the last release");
+    await until(() => s.sessionCount() === 0, WAIT_MS, "session closed after the last release");
+  });
+
+  it("network blip: monitor.close() resolves during the outage; after it each item exists exactly once", async () => {
+    const s = await simulator();
+    // A TCP proxy in front of the simulator: the server stays up, the connection drops.
+    let accepting = true;
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((down) => {
+      if (!accepting) {
+        down.destroy();
+        return;
+      }
+      const up = net.connect(s.port, "127.0.0.1");
+      down.pipe(up);
+      up.pipe(down);
+      const kill = () => {
+        down.destroy();
+        up.destroy();
+        sockets.delete(down);
+        sockets.delete(up);
+      };
+      for (const x of [down, up]) {
+        sockets.add(x);
+        x.on("error", kill);
+        x.on("close", kill);
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const address = proxy.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const { link } = makeLink({ endpointUrl: `opc.tcp://127.0.0.1:${port}` });
+      link.acquire();
+      const a = record(link, [item("ns=1;s=Line.SimulationTimeS")]);
+      const b = record(link, [
+        item(nodeIdOf("Filler", "StateCurrent")),
+        item(nodeIdOf("Capper", "BearingTemperature")),
+      ]);
+      await until(
+        () => link.status.state === "connected" && s.monitoredItemCount() === 3,
+        WAIT_MS,
+        "connected with three items",
+      );
+      accepting = false;
+      for (const x of [...sockets]) x.destroy();
+      await until(() => link.status.state !== "connected", WAIT_MS, "the loss noticed");
+      const c = record(link, [item(nodeIdOf("Labeler", "GoodCount"))]);
+      await within(b.monitor.close(), WAIT_MS, "monitor.close() while the connection is down");
+      accepting = true;
+      await until(() => link.status.state === "connected", 60_000, "the session restored");
+      const before = a.count(0);
+      await until(() => a.count(0) > before + 2 && c.batches.length > 0, WAIT_MS, "changes after the blip");
+      await until(() => s.monitoredItemCount() === 2, WAIT_MS, "the closed monitor's items deleted");
+      assert.equal(s.sessionCount(), 1, "one session on the server");
+      assert.equal(s.monitoredItemCount(), 2, "the items of a and c, each once");
+      assert.deepEqual(b.errors, [], "no item error for the closed monitor");
+    } finally {
+      accepting = false;
+      for (const x of [...sockets]) x.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  it("a throwing status listener neither crashes nor stops the link; it is logged", async () => {
+    const s = await simulator();
+    const { link, log } = makeLink({ endpointUrl: s.endpointUrl });
+    link.onStatus(() => {
+      throw new Error("listener bug");
+    });
+    const seen = statuses(link);
+    link.acquire();
+    const r = record(link, [item("ns=1;s=Line.SimulationTimeS")]);
+    await until(() => r.count(0) > 1, WAIT_MS, "changes despite the throwing listener");
+    assert.equal(link.status.state, "connected", "connected");
+    assert.ok(
+      seen.some((st) => st.state === "connected"),
+      `the other listener heard "connected": ${JSON.stringify(seen)}`,
+    );
+    assert.ok(
+      log.lines.some((l) => /^error .*status listener failed: listener bug/.test(l)),
+      `an error log line about the listener: ${log.lines.join("\n")}`,
+    );
   });
 
   it("writes a value and reads it back through a monitor; browses the line", async () => {
