@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { NodeAPI, NodeDef } from "node-red";
 import { type FieldError, formatErrors, makeConfigValidator } from "../../lib/validate";
+import { nodeLog, shutdownOnClose } from "../shared/link";
 import { MqttClientLink, type MqttTlsOptions } from "../shared/mqtt-link";
 import {
   checkConsistency,
@@ -71,18 +72,10 @@ export = (RED: NodeAPI) => {
         ...(tls ? { tls } : {}),
         reconnectPeriodMs: config.reconnectPeriodMs,
       },
-      { info: (text) => this.log(text), warn: (text) => this.warn(text), error: (text) => this.error(text) },
+      nodeLog(this),
     );
     this.link = link;
-    this.on("close", (_removed: boolean, done: () => void) => {
-      link.shutdown().then(
-        () => done(),
-        (err: unknown) => {
-          this.warn(`${config.url}: closing failed: ${err instanceof Error ? err.message : String(err)}`);
-          done();
-        },
-      );
-    });
+    shutdownOnClose(this, link, config.url);
   }
 
   RED.nodes.registerType("mfg-mqtt-broker", MqttBrokerConfigNode, {

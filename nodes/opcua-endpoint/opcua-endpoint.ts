@@ -13,7 +13,7 @@ import { isAbsolute, join } from "node:path";
 import type { Request as Req, Response as Res } from "express";
 import type { NodeAPI, NodeDef } from "node-red";
 import { type FieldError, formatErrors, makeConfigValidator } from "../../lib/validate";
-import type { BrowseEntry, OpcuaLink } from "../shared/link";
+import { type BrowseEntry, nodeLog, type OpcuaLink, shutdownOnClose } from "../shared/link";
 import {
   listServerCertificates,
   OpcuaClientLink,
@@ -118,18 +118,10 @@ export = (RED: NodeAPI) => {
         sessionTimeoutMs: config.sessionTimeoutMs,
         reconnectMaxDelayMs: config.reconnectMaxDelayMs,
       },
-      { info: (text) => this.log(text), warn: (text) => this.warn(text), error: (text) => this.error(text) },
+      nodeLog(this),
     );
     this.link = link;
-    this.on("close", (_removed: boolean, done: () => void) => {
-      link.shutdown().then(
-        () => done(),
-        (err: unknown) => {
-          this.warn(`${config.endpointUrl}: closing failed: ${errorText(err)}`);
-          done();
-        },
-      );
-    });
+    shutdownOnClose(this, link, config.endpointUrl);
   }
 
   RED.nodes.registerType("mfg-opcua-endpoint", OpcuaEndpointConfigNode, {

@@ -6,6 +6,7 @@
  * socket or protocol error: those become a `disconnected` status and a log line.
  */
 import { EventEmitter } from "node:events";
+import type { Node } from "node-red";
 
 export type LinkState = "connecting" | "connected" | "disconnected";
 
@@ -20,6 +21,28 @@ export interface LinkLog {
   info(text: string): void;
   warn(text: string): void;
   error(text: string): void;
+}
+
+/** A config node's log as a LinkLog. */
+export function nodeLog(node: Pick<Node, "log" | "warn" | "error">): LinkLog {
+  return {
+    info: (text) => node.log(text),
+    warn: (text) => node.warn(text),
+    error: (text) => node.error(text),
+  };
+}
+
+/** Shuts `link` down when its config node closes; a failing close is logged, never blocks the redeploy. */
+export function shutdownOnClose(node: Node, link: Link, peer: string): void {
+  node.on("close", (_removed: boolean, done: () => void) => {
+    link.shutdown().then(
+      () => done(),
+      (err: unknown) => {
+        node.warn(`${peer}: closing failed: ${err instanceof Error ? err.message : String(err)}`);
+        done();
+      },
+    );
+  });
 }
 
 /**

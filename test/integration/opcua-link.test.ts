@@ -23,25 +23,9 @@ import {
   startLineSimulator,
 } from "../../sim/server";
 import { helper, opcuaEndpointNode, tempDir } from "../support/node-red";
-import { within } from "../support/wait";
+import { until, within } from "../support/wait";
 
 const WAIT_MS = 20_000;
-
-/** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
-function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const deadline = Date.now() + ms;
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() > deadline) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }
-    }, 20);
-  });
-}
 
 interface Lines extends LinkLog {
   lines: string[];

@@ -34,27 +34,11 @@ import {
   simulatorPkiFolder,
   startLineSimulator,
 } from "../../sim/server";
-import { within } from "../support/wait";
+import { until, within } from "../support/wait";
 
 const WAIT_MS = 20_000;
 const COUNTER_START = UINT32_MODULUS - 30;
 const DOCS = path.resolve(__dirname, "../../docs/simulator.md");
-
-/** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
-function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const deadline = Date.now() + ms;
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() > deadline) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }
-    }, 20);
-  });
-}
 
 /** The machine-variable rows of docs/simulator.md: name -> data type. */
 function documentedVariables(): Map<string, string> {

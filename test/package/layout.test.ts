@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { runInNewContext } from "node:vm";
+import { TAG_TYPES } from "../../lib/connector/tags";
 
 const ROOT = join(__dirname, "..", "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -134,6 +135,13 @@ describe("package: dist/ as Node-RED loads it", () => {
       if (reg?.def.category !== "config")
         assert.ok(used.has(reg?.type ?? ""), `${reg?.type} is in an example`);
     }
+  });
+
+  it("the connector editor offers exactly the data types lib/connector/tags.ts accepts", () => {
+    const html = readFileSync(join(ROOT, "nodes", "machine-connector", "machine-connector.html"), "utf8");
+    const list = /var TAG_TYPES = (\[[^\]]*\]);/.exec(html)?.[1];
+    assert.ok(list, "the editor declares TAG_TYPES");
+    assert.deepEqual(JSON.parse(list.replace(/,\s*\]$/, "]")), [...TAG_TYPES]);
   });
 
   it("runtime dependencies are only what the nodes require", () => {
