@@ -14,7 +14,7 @@
  * stale. A stale value stays stale until its tag receives data again; it is never shown as current.
  */
 import type { MachineSample, TagScalar, TagValue } from "../types";
-import { convertRead, passesDeadband } from "./convert";
+import { convertRead, extractPath, parsePayload, passesDeadband } from "./convert";
 import type { Tag } from "./tags";
 
 export const OUTPUT_MODES = ["change", "snapshot"] as const;
@@ -131,6 +131,26 @@ function rawText(raw: unknown): string {
     text = String(raw);
   }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/**
+ * The readings one MQTT message carries for the tags subscribed to its topic (`indexes`): the
+ * value at each tag's JSON path; a path the payload lacks gives no reading (the tag keeps its value).
+ */
+export function readingsFromMessage(
+  text: string,
+  indexes: readonly number[],
+  tags: readonly Tag[],
+): Reading[] {
+  const payload = parsePayload(text);
+  const readings: Reading[] = [];
+  for (const i of indexes) {
+    const tag = tags[i];
+    if (!tag) continue;
+    const raw = extractPath(payload, tag.path);
+    if (raw !== undefined) readings.push({ tag: i, raw, quality: "Good" });
+  }
+  return readings;
 }
 
 /** Readings that arrived together. */

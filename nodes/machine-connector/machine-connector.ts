@@ -5,7 +5,6 @@
  * broker's shared link; all decisions about values and staleness are in lib/connector.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { convertWrite, extractPath, parsePayload } from "../../lib/connector/convert";
 import {
   applyReadings,
   createSampler,
@@ -13,6 +12,7 @@ import {
   linkUp,
   nextDue,
   type Reading,
+  readingsFromMessage,
   type SamplerEvent,
   type SamplerOutput,
   type SamplerState,
@@ -20,8 +20,8 @@ import {
   tick,
 } from "../../lib/connector/sampler";
 import { checkTags, parseTagCsv, type Tag } from "../../lib/connector/tags";
-import type { TagScalar } from "../../lib/types";
-import { type FieldError, formatErrors, makeConfigValidator } from "../../lib/validate";
+import { checkWrites, type TagWrite } from "../../lib/connector/writes";
+import { formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import type { MqttBrokerNode } from "../mqtt-broker/config";
 import type { OpcuaEndpointNode } from "../opcua-endpoint/config";
@@ -63,6 +63,7 @@ export = (RED: NodeAPI) => {
       return;
     }
     const { config, tags, asset, link, peer } = setup;
+    const tagsByName = new Map(tags.map((t) => [t.name, t]));
     const state: SamplerState = createSampler(
       {
         asset,
@@ -228,15 +229,9 @@ export = (RED: NodeAPI) => {
       });
       for (const [topic, indexes] of byTopic) {
         subscriptions.push(
-          (link as MqttLink).subscribe(topic, config.qos, (message) => {
-            const payload = parsePayload(message.payload.toString("utf8"));
-            const readings: Reading[] = [];
-            for (const i of indexes) {
-              const raw = extractPath(payload, (tags[i] as Tag).path);
-              if (raw !== undefined) readings.push({ tag: i, raw, quality: "Good" });
-            }
-            onReadings(readings);
-          }),
+          (link as MqttLink).subscribe(topic, config.qos, (message) =>
+            onReadings(readingsFromMessage(message.payload.toString("utf8"), indexes, tags)),
+          ),
         );
       }
     }
@@ -249,33 +244,9 @@ export = (RED: NodeAPI) => {
 
     // Writes: payload {tag: value, ...}; checked completely before anything is written.
     onInput(this, status, async (msg, send) => {
-      const payload = msg.payload;
-      if (typeof payload !== "object" || payload === null || Array.isArray(payload))
-        throw new InputError([
-          { field: "", message: 'must be an object of tag values to write, e.g. {"Speed": 120}' },
-        ]);
-      const errors: FieldError[] = [];
-      const writes: Array<{ tag: Tag; raw: TagScalar; value: unknown }> = [];
-      for (const [name, value] of Object.entries(payload)) {
-        const tag = tags.find((t) => t.name === name);
-        if (!tag) {
-          errors.push({ field: name, message: `is not a tag of this connector (tags: ${tagList(tags)})` });
-          continue;
-        }
-        if (config.source === "mqtt" && tag.path.length > 0) {
-          errors.push({
-            field: name,
-            message: "is read from a JSON path inside a payload and cannot be written",
-          });
-          continue;
-        }
-        const c = convertWrite(value, tag);
-        if (!c.ok) errors.push({ field: name, message: c.message });
-        else writes.push({ tag, raw: c.value, value });
-      }
-      if (errors.length > 0) throw new InputError(errors);
-      if (writes.length === 0)
-        throw new InputError([{ field: "", message: "must name at least one tag to write" }]);
+      const checked = checkWrites(tagsByName, config.source, msg.payload);
+      if (!checked.ok) throw new InputError(checked.errors);
+      const writes = checked.value;
       const results = await write(link, config, writes);
       send([null, { ...eventMessage({ event: "write", results }), _msgid: msg._msgid }]);
       const failed = results.filter((r) => r.status !== "Good");
@@ -366,11 +337,6 @@ export = (RED: NodeAPI) => {
   );
 };
 
-function tagList(tags: readonly Tag[]): string {
-  const names = tags.slice(0, 10).map((t) => t.name);
-  return tags.length > 10 ? `${names.join(", ")}, ... ${tags.length - 10} more` : names.join(", ");
-}
-
 interface WriteResult {
   tag: string;
   value: unknown;
@@ -380,7 +346,7 @@ interface WriteResult {
 async function write(
   link: OpcuaLink | MqttLink,
   config: MachineConnectorConfig,
-  writes: Array<{ tag: Tag; raw: TagScalar; value: unknown }>,
+  writes: TagWrite[],
 ): Promise<WriteResult[]> {
   if (config.source === "opcua") {
     const results = await (link as OpcuaLink).write(
