@@ -82,8 +82,22 @@ export interface StateChange {
   /** The ISO 22400 time element this state counts toward. */
   timeElement?: TimeElement;
   reason?: ReasonCode;
-  /** True when the previous state was a stop shorter than the micro-stop threshold. */
+  /**
+   * Start of the stop this state belongs to, when the state is not production (APT). A stop is
+   * the whole episode from leaving production to returning to it, whatever states it passes
+   * through; its start time is its identity (the OEE calculator books losses by it).
+   */
+  stopStart?: EpochMs;
+  /** On the change that returns to production: how long the stop that just ended lasted, ms. */
+  stopDurationMs?: number;
+  /** On the change that returns to production: the stop that just ended was shorter than the micro-stop threshold. */
   microStop?: boolean;
+  /**
+   * Present when this message re-codes a past or current stop instead of reporting a new state:
+   * the stop that started at `stopStart` now has `reason`. `state`, `timeElement` and `stopStart`
+   * are the stop's; `ts` is when the re-code was made.
+   */
+  recode?: { previousReason: ReasonCode | null };
 }
 
 export const OEE_WINDOW_TYPES = ["shift", "order", "rolling"] as const;
@@ -105,6 +119,28 @@ export interface OeeTimes {
   adetMs: number;
   /** Actual unit down time (available, no order executing). */
   adotMs: number;
+  /** Length of the window (calendar time), for TEEP. */
+  allMs?: number;
+  /** Part of adetMs in micro-stops (stops shorter than the classifier's threshold). */
+  microStopMs?: number;
+}
+
+/** Nakajima's six big losses as time, ms (STANDARDS.md 1.2); with the fully productive time they add up to PBT. */
+export interface SixBigLosses {
+  /** (1) Breakdowns: ADET that is not micro-stops. */
+  breakdownsMs: number;
+  /** (2) Setup and adjustments: AUST. */
+  setupMs: number;
+  /** (3) Idling and minor stops: micro-stops plus ADOT. */
+  minorStopsMs: number;
+  /** (4) Reduced speed: APT minus the ideal time of all parts (negative when faster than ideal). */
+  reducedSpeedMs: number;
+  /** (5) Process defects: ideal time of scrap and rework outside start-up. */
+  defectsMs: number;
+  /** (6) Reduced yield: ideal time of scrap and rework in the start-up period after a setup. */
+  reducedYieldMs: number;
+  /** Fully productive time: ideal time of good parts (= OEE x PBT). */
+  fullyProductiveMs: number;
 }
 
 export interface OeeCounts {
@@ -155,6 +191,14 @@ export interface OeeReport {
   /** Planned run time per item (ideal cycle time), seconds. */
   idealCycleTimeS: number;
   losses: OeeLoss[];
+  /**
+   * How micro-stops count: "iso" (ISO 22400-2: in ADET, they lower availability) or "tpm"
+   * (Nakajima: a performance loss). Times and OEE are the same either way.
+   */
+  allocation?: "iso" | "tpm";
+  sixBigLosses?: SixBigLosses;
+  /** Product of the window when there was one product, e.g. from the order. */
+  productId?: string;
 }
 
 export const SPC_CHARTS = ["xbar-r", "xbar-s", "i-mr", "p", "np", "c", "u", "ewma", "cusum"] as const;

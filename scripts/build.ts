@@ -33,18 +33,21 @@ function main(): void {
     console.error(`lib/ must stay pure:\n  ${violations.join("\n  ")}`);
     process.exit(1);
   }
-  rmSync(DIST, { recursive: true, force: true });
+  // --keep (for parallel work on several nodes): keep dist/ and carry on past type errors elsewhere.
+  const keep = process.argv.includes("--keep");
+  if (!keep) rmSync(DIST, { recursive: true, force: true });
   try {
     execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "tsconfig.build.json")], {
       stdio: "inherit",
     });
   } catch {
     console.error("build failed: type errors above");
-    process.exit(1);
+    if (!keep) process.exit(1);
   }
   for (const name of nodeFolders()) {
     const src = join(ROOT, "nodes", name);
     const out = join(DIST, "nodes", name);
+    if (keep && !existsSync(join(src, `${name}.html`))) continue;
     const html = readFileSync(join(src, `${name}.html`), "utf8");
     cpSync(join(src, `${name}.html`), join(out, `${name}.html`));
     cpSync(join(src, "locales"), join(out, "locales"), { recursive: true });

@@ -52,21 +52,27 @@ const distDir = (name: string) => join(__dirname, "..", "..", "dist", "nodes", n
  * `RED._` returns the key, and tests should read the texts users read.
  */
 function load(name: string): unknown {
-  const module = require(join(distDir(name), `${name}.js`)) as (red: object) => unknown;
-  const catalog = JSON.parse(readFileSync(join(distDir(name), "locales", "en-US", `${name}.json`), "utf8"));
-  const translate = (key: string, subs: Record<string, unknown> = {}): string => {
+  // Loaded when Node-RED registers it, so a test file needs only the nodes it uses to be built.
+  return (red: object) => {
+    const module = require(join(distDir(name), `${name}.js`)) as (red: object) => unknown;
+    const catalog = JSON.parse(readFileSync(join(distDir(name), "locales", "en-US", `${name}.json`), "utf8"));
+    return module(
+      new Proxy(red, {
+        get: (target, prop, receiver) =>
+          prop === "_" ? translator(catalog) : Reflect.get(target, prop, receiver),
+      }),
+    );
+  };
+}
+
+function translator(catalog: unknown): (key: string, subs?: Record<string, unknown>) => string {
+  return (key: string, subs: Record<string, unknown> = {}): string => {
     const found = key
       .split(".")
       .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalog);
     if (typeof found !== "string") return key;
     return found.replace(/__(\w+)__/g, (_m, k: string) => String(subs[k] ?? `__${k}__`));
   };
-  return (red: object) =>
-    module(
-      new Proxy(red, {
-        get: (target, prop, receiver) => (prop === "_" ? translate : Reflect.get(target, prop, receiver)),
-      }),
-    );
 }
 
 export const assetNode: unknown = load("asset");
@@ -74,6 +80,9 @@ export const validateNode: unknown = load("validate");
 export const opcuaEndpointNode: unknown = load("opcua-endpoint");
 export const mqttBrokerNode: unknown = load("mqtt-broker");
 export const machineConnectorNode: unknown = load("machine-connector");
+export const shiftCalendarNode: unknown = load("shift-calendar");
+export const stateClassifierNode: unknown = load("state-classifier");
+export const oeeCalculatorNode: unknown = load("oee-calculator");
 export const catchNode: unknown = require("@node-red/nodes/core/common/25-catch.js");
 
 /** Resolves with the next message a helper node receives; rejects after `ms`. */
