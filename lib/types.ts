@@ -121,7 +121,7 @@ export interface OeeTimes {
   adotMs: number;
   /** Length of the window (calendar time), for TEEP. */
   allMs?: number;
-  /** Part of adetMs in micro-stops (stops shorter than the classifier's threshold). */
+  /** Time of micro-stops (stops shorter than the classifier's threshold), inside adetMs and adotMs. */
   microStopMs?: number;
 }
 
@@ -180,11 +180,14 @@ export interface OeeReport {
   availability: number | null;
   /** ISO "effectiveness" PRI x PQ / APT; may exceed 1; null when APT = 0. */
   performance: number | null;
-  /** GQ / PQ; null when PQ = 0. */
+  /**
+   * GQ / PQ; null when PQ = 0. With several products of different PRI in the window it is weighted
+   * by ideal time, sum(PRI x GQ) / sum(PRI x PQ), so that A x P x Q = OEE exactly.
+   */
   quality: number | null;
   /** availability x performance x quality = PRI x GQ / PBT; null when PBT = 0. */
   oee: number | null;
-  /** OEE x POT / all time (TPM construct, not ISO 22400); null when not computed. */
+  /** OEE x PBT / all time = fully productive time / all time (TPM construct, STANDARDS 1.3: Nakajima's planned production time is ISO's PBT; not ISO 22400); null when not computed. */
   teep?: number | null;
   times: OeeTimes;
   counts: OeeCounts;

@@ -11,7 +11,7 @@
  *   - plan "off" (no shift): NONE (outside POT), unless the machine works (APT or AUST): overtime,
  *     counted as that element.
  * With no calendar every instant is "work" and there are no shift windows.
- * Time is advanced to a watermark `nowMs - graceMs` on ticks, so a state change that arrives up
+ * Every step advances time to the watermark `nowMs - graceMs`, so a state change that arrives up
  * to graceMs late (the classifier dates a change when it began) is still attributed exactly;
  * later ones are clamped to `until` and counted in `lateMs`.
  */
@@ -70,8 +70,13 @@ export interface WindowAcc {
   start: EpochMs;
   /** ms per time element (NONE = outside planned operation time). */
   times: Record<TimeElement, number>;
-  /** ms of micro-stops (inside ADET/ADOT). */
+  /**
+   * ms of micro-stops (ADET + ADOT) of FOLDED stops only; the micro-stop time of the stops still in
+   * `stopMs` is read from them (their flag may be set after the time was booked).
+   */
   microStopMs: number;
+  /** The ADET part of `microStopMs`. */
+  microAdetMs: number;
   pq: number;
   gq: number;
   sq: number;
@@ -88,30 +93,77 @@ export interface WindowAcc {
   folded: Record<string, { ms: number; events: number }>;
   /** ms per planned-downtime reason (breaks etc.). */
   plannedMs: Record<string, number>;
+  /** Product of the counted parts: absent = none yet, a string = one product, null = several. */
+  productId?: string | null;
+}
+
+/** What the reducer knows about a stop (key: its start, as a string). */
+export interface StopInfo {
+  /** The stop's reason: the first one given in the stop, or the last re-code. */
+  reason?: ReasonCode;
+  /**
+   * A different reason given later in the same stop for another element (e.g. idle "no-order",
+   * then setup "changeover"); it wins for that element. A re-code clears these.
+   */
+  reasons?: Partial<Record<TimeElement, ReasonCode>>;
+  /** Element of the state that began the stop. */
+  element: TimeElement;
+  /** Set by the change that returned to production (StateChange.microStop). */
+  microStop?: boolean;
+}
+
+/** Counts dated after the next time cut (shift end, bucket boundary): applied when time gets there. */
+export interface PendingCounts {
+  ts: EpochMs;
+  pq: number;
+  gq: number;
+  sq: number;
+  rq: number;
+  idealMs: number;
+  goodIdealMs: number;
+  startupBadIdealMs: number;
+  productId?: string;
 }
 
 export interface OeeState {
-  /** Time is attributed up to here. */
+  /** Time is attributed up to here (null until the first StateChange). */
   until: EpochMs | null;
   asset: string | null;
   /** The machine's current element and stop (from the last StateChange). */
   machine: { element: TimeElement; state: string; stopStart?: EpochMs; since: EpochMs } | null;
   /** Known stops: key (start ms as string) -> reason and micro-stop flag. */
-  stops: Record<string, { reason?: ReasonCode; element: TimeElement; microStop?: boolean }>;
+  stops: Record<string, StopInfo>;
+  /** Counter baselines by role ("good", "reject", "total", "rework"): last accepted reading. */
   counters: Record<string, { value: number; ts: EpochMs } | undefined>;
+  /**
+   * Total modes: steps of the sub-counters (good, reject, rework) not yet matched by the total
+   * counter; counted when the total catches up.
+   */
+  carry: { good: number; reject: number; rework: number };
+  /** The ideal cycle time in force, s. */
   idealCycleTimeS: number;
   /** Where the ideal cycle time came from. */
   idealSource: "config" | "tag" | "order";
+  /** Last valid value of the ideal cycle time tag, s. */
+  tagIdealCycleTimeS: number | null;
+  /** Product in force (order, else product tag). */
   productId?: string;
+  tagProductId?: string;
+  /** The order in force (from an order input or the order tag), whether or not order windows are on. */
+  currentOrder: { id: string; idealCycleTimeS?: number; productId?: string } | null;
+  /** Last value of the order tag ("" = none). */
+  orderTagValue: string | null;
   /** End of the start-up period after the last setup, or null. */
   startupUntil: EpochMs | null;
   shift: { id: string; name: string; start: EpochMs; end: EpochMs; acc: WindowAcc } | null;
   order: { id: string; acc: WindowAcc } | null;
   /** Rolling buckets, oldest first. */
   rolling: WindowAcc[];
+  /** Counts waiting for time to reach them, oldest first (bounded). */
+  pending: PendingCounts[];
   /** Next interim report time. */
   nextInterimMs: EpochMs | null;
-  /** Diagnostics. */
+  /** Diagnostics: ms of state changes clamped because they came later than the grace period. */
   lateMs: number;
 }
 

@@ -4,7 +4,15 @@
  * Pure: no clock reads, no timers, no I/O. The node owns the clock and calls `step` with
  * `{ type: "tick" }` at `nextDueMs`.
  */
-import type { EpochMs, MachineSample, ReasonCode, StateChange, StateModel, TimeElement } from "../types";
+import type {
+  EpochMs,
+  MachineSample,
+  ReasonCode,
+  StateChange,
+  StateModel,
+  TagScalar,
+  TimeElement,
+} from "../types";
 
 /** States of the rule ("simple") model. */
 export const SIMPLE_STATES = ["run", "idle", "down", "setup", "starved", "blocked", "planned"] as const;
@@ -75,6 +83,8 @@ export interface StopRecord {
   stateCode?: number;
   timeElement: TimeElement;
   reason?: ReasonCode;
+  /** Every element the stop passed through (a micro-stop has only ADET/ADOT). */
+  elements?: TimeElement[];
 }
 
 /** Reducer state: plain JSON (persisted in the context store). */
@@ -95,6 +105,14 @@ export interface ClassifierState {
   lastTs: EpochMs | null;
   /** Asset path of the last sample (re-codes carry it). */
   asset: string | null;
+  /**
+   * Last usable value of each tag the model reads (state, mode, rule and reason tags): samples
+   * that hold only the tags that changed are read together with these. A tag last received Bad
+   * or stale has no entry.
+   */
+  values?: Record<string, TagScalar>;
+  /** Why the last samples could not be classified (warned once per streak), null when they could. */
+  problem?: string | null;
 }
 
 export type ClassifierInput =

@@ -1,0 +1,370 @@
+/**
+ * mfg-oee-calculator: ISO 22400-2 OEE per shift, per order and rolling (STANDARDS.md 1). The
+ * node reads the input, turns it into an OeeInput and calls the reducer lib/oee/oee.ts `step`
+ * with the clock (ARCHITECTURE rule 2); it owns the one timer the reducer asks for, keeps the
+ * reducer state in the context store (rule 7) and sends reports and events.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
+import type { Plan } from "../../lib/calendar/types";
+import { checkOeeConfig, initialState, step } from "../../lib/oee/oee";
+import type { OeeConfig, OeeInput, OeeResult, OeeState } from "../../lib/oee/types";
+import type { OeeReport, OeeWindowType } from "../../lib/types";
+import {
+  type FieldError,
+  formatErrors,
+  got,
+  makeConfigValidator,
+  parseTime,
+  TIME_EXPECTED,
+  validate,
+} from "../../lib/validate";
+import type { AssetNode } from "../asset/config";
+import { InputError, onInput, type Send } from "../shared/errors";
+import { PersistedState } from "../shared/persistence";
+import { StatusReporter } from "../shared/status";
+import type { ShiftCalendarNode } from "../shift-calendar/config";
+import { configSchema, type OeeCalculatorConfig, oeeConfigOf } from "./config";
+
+const parseConfig = makeConfigValidator<OeeCalculatorConfig>(configSchema);
+
+/** The reducer's timer is never armed closer than this (a burst of due times costs one step). */
+const MIN_TIMER_MS = 50;
+/** Longest single wait: a far due time is re-checked, so a clock jump cannot postpone it for long. */
+const MAX_TIMER_MS = 60_000;
+/** Context key of the reducer state. */
+const STATE_KEY = "oee";
+
+/** ISA-95 request states that start and end an order window (STANDARDS.md 5.1). */
+const ORDER_START_STATES = new Set(["Running"]);
+const ORDER_END_STATES = new Set(["Completed", "Aborted", "Closed"]);
+
+const EXPECTED_PAYLOAD =
+  "must be a StateChange, MachineSample or ProductionOrder, an order command " +
+  '{order, action: "start"|"end"} or counts {good, reject}';
+
+interface Setup {
+  config: OeeCalculatorConfig;
+  oee: OeeConfig;
+  plan: Plan | null;
+  /** Path of the configured asset, or undefined. */
+  asset: string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function nonNegativeInteger(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0;
+}
+
+/** Fields of `payload` that are not in `known`, as errors. */
+function unknownFields(payload: Obj, known: readonly string[], what: string): FieldError[] {
+  return Object.keys(payload)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({ field: k, message: `is not a field of ${what}` }));
+}
+
+/** `ts` of a plain command: epoch ms or ISO 8601 with offset; the arrival time when absent. */
+function commandTime(payload: Obj, errors: FieldError[]): number {
+  if (payload.ts === undefined) return Date.now();
+  const ts = parseTime(payload.ts);
+  if (ts === undefined) errors.push({ field: "ts", message: `${TIME_EXPECTED}${got(payload.ts)}` });
+  return ts ?? 0;
+}
+
+function orderCommand(payload: Obj): OeeInput {
+  const errors = unknownFields(
+    payload,
+    ["order", "action", "idealCycleTimeS", "productId", "ts"],
+    "an order command",
+  );
+  const { order, action, idealCycleTimeS, productId } = payload;
+  if (typeof order !== "string" || order.trim() === "")
+    errors.push({ field: "order", message: `must be the order id, a non-empty string${got(order)}` });
+  if (action !== "start" && action !== "end")
+    errors.push({ field: "action", message: `must be "start" or "end"${got(action)}` });
+  if (
+    idealCycleTimeS !== undefined &&
+    !(typeof idealCycleTimeS === "number" && Number.isFinite(idealCycleTimeS) && idealCycleTimeS > 0)
+  )
+    errors.push({
+      field: "idealCycleTimeS",
+      message: `must be a number > 0 (seconds)${got(idealCycleTimeS)}`,
+    });
+  if (productId !== undefined && (typeof productId !== "string" || productId === ""))
+    errors.push({ field: "productId", message: `must be a non-empty string${got(productId)}` });
+  const ts = commandTime(payload, errors);
+  if (errors.length > 0) throw new InputError(errors);
+  const input: OeeInput = { type: "order", action: action as "start" | "end", orderId: order as string, ts };
+  if (idealCycleTimeS !== undefined) input.idealCycleTimeS = idealCycleTimeS as number;
+  if (productId !== undefined) input.productId = productId as string;
+  return input;
+}
+
+function counts(payload: Obj): OeeInput {
+  const errors = unknownFields(payload, ["good", "reject", "rework", "ts"], "counts");
+  for (const field of ["good", "reject", "rework"]) {
+    const v = payload[field];
+    if (v !== undefined && !nonNegativeInteger(v))
+      errors.push({ field, message: `must be a non-negative integer${got(v)}` });
+  }
+  const ts = commandTime(payload, errors);
+  if (errors.length > 0) throw new InputError(errors);
+  const input: OeeInput = {
+    type: "counts",
+    ts,
+    good: (payload.good as number | undefined) ?? 0,
+    reject: (payload.reject as number | undefined) ?? 0,
+  };
+  if (payload.rework !== undefined) input.rework = payload.rework as number;
+  return input;
+}
+
+/**
+ * The reducer input of a message, null when the message is valid but not for this node (an
+ * order in another state or for another asset); throws InputError naming the field.
+ */
+function inputOf(msg: NodeMessageInFlow, asset: string | undefined): OeeInput | null {
+  if (msg.topic === "report") return { type: "report" };
+  const payload = msg.payload;
+  if (!isObject(payload))
+    throw new InputError([{ field: "", message: `${EXPECTED_PAYLOAD}${got(payload)}` }]);
+  if ("kind" in payload) {
+    switch (payload.kind) {
+      case "StateChange": {
+        const r = validate("StateChange", payload);
+        if (!r.ok) throw new InputError(r.errors);
+        return { type: "state", change: r.value };
+      }
+      case "MachineSample": {
+        const r = validate("MachineSample", payload);
+        if (!r.ok) throw new InputError(r.errors);
+        return { type: "sample", sample: r.value };
+      }
+      case "ProductionOrder": {
+        const r = validate("ProductionOrder", payload);
+        if (!r.ok) throw new InputError(r.errors);
+        const order = r.value;
+        // An order dispatched to another machine is not this machine's window.
+        if (order.asset !== undefined && asset !== undefined && order.asset !== asset) return null;
+        const action = ORDER_START_STATES.has(order.state)
+          ? "start"
+          : ORDER_END_STATES.has(order.state)
+            ? "end"
+            : undefined;
+        if (!action) return null;
+        const input: OeeInput = { type: "order", action, orderId: order.orderId, ts: order.ts };
+        if (action === "start") {
+          input.productId = order.productId;
+          if (order.idealCycleTimeS !== undefined) input.idealCycleTimeS = order.idealCycleTimeS;
+        }
+        return input;
+      }
+      default:
+        throw new InputError([
+          {
+            field: "kind",
+            message: `must be "StateChange", "MachineSample" or "ProductionOrder" (order commands and counts have no kind)${got(payload.kind)}`,
+          },
+        ]);
+    }
+  }
+  if ("order" in payload || "action" in payload) return orderCommand(payload);
+  if ("good" in payload || "reject" in payload || "rework" in payload) return counts(payload);
+  throw new InputError([{ field: "", message: EXPECTED_PAYLOAD }]);
+}
+
+/** "71.2%" / "88%"; "–" when the KPI is undefined (PBT, APT or PQ = 0). */
+function percent(value: number | null, digits: number): string {
+  return value === null ? "–" : `${(value * 100).toFixed(digits)}%`;
+}
+
+export = (RED: NodeAPI) => {
+  function OeeCalculatorNode(this: Node, def: NodeDef & Partial<OeeCalculatorConfig>) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusReporter(this);
+    const setup = resolve(def);
+    if (typeof setup === "string") {
+      this.error(setup);
+      status.set("error", RED._("oee-calculator.status.config"));
+      onInput(this, status, () => {
+        throw new Error(setup);
+      });
+      this.on("close", (_removed: boolean, done: () => void) => {
+        status.close();
+        done();
+      });
+      return;
+    }
+    const { config, oee, plan, asset } = setup;
+    const persisted = new PersistedState<OeeState>(this, STATE_KEY, { store: config.store });
+    let state: OeeState = initialState();
+    let timer: NodeJS.Timeout | undefined;
+    let dueMs: number | null = null;
+    let closed = false;
+    /** Inputs that arrived while the stored state was loading, in order; null once loaded. */
+    let waiting: Array<() => void> | null = [];
+    /** The last report of each window type, for the status. */
+    const latest: Partial<Record<OeeWindowType, OeeReport>> = {};
+
+    const showStatus = () => {
+      const report = latest.shift ?? latest.rolling ?? latest.order;
+      if (!state.machine) {
+        status.set("warning", RED._("oee-calculator.status.noState"));
+      } else if (report) {
+        status.set(
+          "ok",
+          RED._("oee-calculator.status.figures", {
+            oee: percent(report.oee, 1),
+            a: percent(report.availability, 0),
+            p: percent(report.performance, 0),
+            q: percent(report.quality, 0),
+          }),
+        );
+      } else {
+        status.set("ok", RED._("oee-calculator.status.state", { state: state.machine.state }));
+      }
+    };
+
+    const output = (result: OeeResult, send: Send, request?: NodeMessageInFlow) => {
+      const reports: NodeMessage[] = result.reports.map((report) => {
+        if (!report.asset && asset) report.asset = asset;
+        latest[report.window.type] = report;
+        // A report asked for by a message keeps that message's properties (e.g. http in/response).
+        return { ...(request ?? {}), topic: report.asset, payload: report };
+      });
+      const topic = state.asset ?? asset ?? "";
+      const events: NodeMessage[] = result.events.map((event) => ({ topic, payload: event }));
+      if (reports.length > 0 || events.length > 0)
+        send([reports.length > 0 ? reports : null, events.length > 0 ? events : null]);
+    };
+
+    const arm = (due: number | null) => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      dueMs = due;
+      if (due === null || closed) return;
+      timer = setTimeout(onTimer, Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
+    };
+
+    /**
+     * One reducer step at the current time. Inputs are checked before, so a refused input never
+     * reaches the state (the reducer updates it in place).
+     */
+    const run = (input: OeeInput, send: Send, request?: NodeMessageInFlow) => {
+      const result = step(oee, plan, state, input, Date.now());
+      state = result.state;
+      persisted.schedule(state);
+      output(result, send, request);
+      arm(result.nextDueMs);
+      showStatus();
+    };
+
+    function onTimer() {
+      timer = undefined;
+      if (closed || dueMs === null) return;
+      if (Date.now() < dueMs) {
+        arm(dueMs);
+        return;
+      }
+      try {
+        run({ type: "tick" }, (m) => node.send(m));
+      } catch (err) {
+        // Not re-armed: the next input does that.
+        dueMs = null;
+        node.error(RED._("oee-calculator.errors.tick", { error: (err as Error).message }));
+        status.set("error", (err as Error).message);
+      }
+    }
+
+    const handle = (msg: NodeMessageInFlow, send: Send) => {
+      const input = inputOf(msg, asset ?? state.asset ?? undefined);
+      if (input) run(input, send, input.type === "report" ? msg : undefined);
+    };
+
+    // Inputs wait, in order, until the stored state is loaded (ARCHITECTURE rule 7).
+    onInput(this, status, (msg, send) => {
+      if (!waiting) return handle(msg, send);
+      const queue = waiting;
+      return new Promise<void>((resolve, reject) => {
+        queue.push(() => {
+          try {
+            handle(msg, send);
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+    });
+
+    const loaded = persisted
+      .load()
+      .then(
+        (stored) => {
+          // Fields a newer reducer added since the state was stored get their initial values.
+          if (isObject(stored)) state = { ...initialState(), ...stored };
+        },
+        (err: Error) => node.error(RED._("oee-calculator.errors.load", { error: err.message })),
+      )
+      .then(() => {
+        if (state.asset === null && asset) state.asset = asset;
+        const queue = waiting ?? [];
+        waiting = null;
+        for (const next of queue) next();
+        // Catch up with the clock: final reports of windows that ended while Node-RED was down.
+        try {
+          run({ type: "tick" }, (m) => node.send(m));
+        } catch (err) {
+          node.error(RED._("oee-calculator.errors.tick", { error: (err as Error).message }));
+        }
+      });
+    showStatus();
+
+    this.on("close", (removed: boolean, done: () => void) => {
+      loaded
+        .then(() => {
+          closed = true;
+          if (timer) clearTimeout(timer);
+          timer = undefined;
+          status.close();
+          // A deleted node leaves no state behind; a stopped or redeployed one keeps its figures.
+          return removed ? persisted.clear() : persisted.flush();
+        })
+        .catch((err: Error) => node.error(RED._("oee-calculator.errors.save", { error: err.message })))
+        .finally(() => done());
+    });
+  }
+
+  /** The checked configuration, or the problem naming the field. */
+  function resolve(def: NodeDef & Partial<OeeCalculatorConfig>): Setup | string {
+    const parsed = parseConfig({ ...def });
+    if (!parsed.ok) return formatErrors(parsed.errors, "config");
+    const config = parsed.value;
+    const oee = oeeConfigOf(config);
+    const problems = checkOeeConfig(oee);
+    if (problems.length > 0) return formatErrors(problems, "config");
+    let asset: string | undefined;
+    if (config.asset) {
+      const assetNode = RED.nodes.getNode(config.asset) as AssetNode | null;
+      if (!assetNode) return RED._("oee-calculator.errors.noAsset");
+      if (!assetNode.path) return assetNode.problem ?? RED._("oee-calculator.errors.noAsset");
+      asset = assetNode.path;
+    }
+    let plan: Plan | null = null;
+    if (config.calendar) {
+      const calendar = RED.nodes.getNode(config.calendar) as ShiftCalendarNode | null;
+      if (!calendar) return RED._("oee-calculator.errors.noCalendar");
+      if (calendar.problem || !calendar.plan)
+        return calendar.problem ?? RED._("oee-calculator.errors.noCalendar");
+      plan = calendar.plan;
+    }
+    return { config, oee, plan, asset };
+  }
+
+  RED.nodes.registerType("mfg-oee-calculator", OeeCalculatorNode);
+};
