@@ -31,6 +31,26 @@ export function parseTime(value: unknown): number | undefined {
   return undefined;
 }
 
+/** How far an input's time may lie before the clock: older data would make a reducer catch up for long. */
+export const INPUT_MAX_AGE_MS = 7 * 86_400_000;
+/** How far an input's time may lie after the clock (clock skew between a PLC and Node-RED). */
+export const INPUT_MAX_AHEAD_MS = 5 * 60_000;
+
+/**
+ * An input's time against the clock `nowMs`: null when it lies within INPUT_MAX_AGE_MS before
+ * and INPUT_MAX_AHEAD_MS after it, else the error naming `field` (seconds given as milliseconds,
+ * a clock that is years off, a bogus date would otherwise freeze or wedge a reducer).
+ */
+export function checkInputTime(ts: number, nowMs: number, field = "ts"): FieldError | null {
+  if (Number.isFinite(ts) && ts >= nowMs - INPUT_MAX_AGE_MS && ts <= nowMs + INPUT_MAX_AHEAD_MS) return null;
+  const d = new Date(ts);
+  const shown = Number.isFinite(d.getTime()) ? d.toISOString() : String(ts);
+  return {
+    field,
+    message: `must be within 7 days before and 5 minutes after now (epoch ms or ISO 8601), got ${shown}`,
+  };
+}
+
 // Conversions of ISO strings found during one validation; applied only when it succeeds, so a
 // rejected input is left exactly as it came.
 let pendingTimes: Array<{ parent: Record<string | number, unknown>; key: string | number; ms: number }> = [];

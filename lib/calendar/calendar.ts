@@ -11,6 +11,15 @@
  * each local time on its own, so a night shift 22:00-06:00 over a clock change lasts 7 h (spring)
  * or 9 h (autumn) of real time.
  *
+ * That reading does not keep the clock's order inside a spring gap: in Europe/Berlin on
+ * 2026-03-29 the missing 02:30 becomes 03:30 CEST, after 03:00 CEST. So a shift ending at 02:30
+ * would overlap one starting at 03:00 although they do not overlap on the clock. The rule that
+ * keeps the plan consistent: occurrences never overlap in real time. An occurrence ends at the
+ * latest where an occurrence that starts later on the clock begins (its ShiftInstance.end says
+ * so); one left with no time does not take place. Likewise a break ends at the latest where the
+ * next break of its shift begins, and breaks and planned downtime are cut to their shift.
+ * Overlaps on the clock itself are configuration errors (checked on the clock, not in real time).
+ *
  * Pure: no clock reads, no timers. Shift occurrences are cached per local date and plan pieces
  * per week, both in bounded caches, so planAt costs a comparison when called again inside the
  * same piece and a binary search otherwise.
@@ -102,6 +111,15 @@ interface Occurrence {
   breaks: Interval[];
   /** Index of the shift definition in its list. */
   index: number;
+}
+
+/** A shift definition on a local date, each bound read on its own (before the no-overlap rule). */
+interface RawOccurrence {
+  def: CompiledShift;
+  start: EpochMs;
+  end: EpochMs;
+  /** Break bounds in clock order, cut to [start, end]. */
+  breaks: Interval[];
 }
 
 interface CompiledCalendar {
@@ -273,8 +291,9 @@ function compileWeekdays(raw: unknown, field: string, errors: FieldError[]): Wee
 
 /**
  * Pattern shifts must not overlap one another, also across the week's end (Sunday night into
- * Monday). Times are compared on the local clock; local -> instant never reverses order, so
- * shifts apart on the clock stay apart in real time.
+ * Monday). Times are compared on the local clock. In real time a bound in a spring gap can still
+ * pass a later clock time (02:30 -> 03:30 CEST is after 03:00 CEST); CompiledPlan.occurrences
+ * clamps such an occurrence's end instead of refusing a calendar that is fine on the clock.
  */
 function checkPatternOverlaps(
   shifts: Array<{ shift: CompiledShift; days: Weekday[] }>,
@@ -438,40 +457,61 @@ export function compileCalendar(config: unknown): CompileResult {
     if (end === "bad") errors.push({ field: `${field}.end`, message: `${DATE_TIME_FORM}${got(raw.end)}` });
     if (typeof start !== "number" || typeof end !== "number") return;
     if (end <= start) {
+      // After the start on the clock but not in real time: a bound in a spring gap moved forward.
+      const gap = typeof raw.start === "string" && typeof raw.end === "string" && raw.end > raw.start;
       errors.push({
         field: `${field}.end`,
-        message: `must be after start (${JSON.stringify(raw.start)})${got(raw.end)}`,
+        message: gap
+          ? `must be after start (${JSON.stringify(raw.start)}) in real time${got(raw.end)}; the clock ` +
+            `change reads the start as ${localStamp(start, zone!)} and the end as ${localStamp(end, zone!)}`
+          : `must be after start (${JSON.stringify(raw.start)})${got(raw.end)}`,
       });
     } else if (isName(raw.name)) downtime.push({ name: raw.name.trim(), start, end });
   });
 
   if (errors.length > 0 || zone === undefined) return { ok: false, errors };
 
-  const plan = new CompiledPlan({ timeZone: zone, byWeekday, holidays, exceptions, downtime });
-  // An exception's shifts must not overlap the shifts of the days before and after it.
+  const calendar: CompiledCalendar = { timeZone: zone, byWeekday, holidays, exceptions, downtime };
+  // An exception's shifts must not overlap the shifts of the days before and after it. Compared on
+  // the local clock like the pattern (a spring gap's overlap in real time is clamped, not refused).
   for (const [date, i] of exceptionIndex) {
     const n = parseDate(date)!;
-    const around = [n - 1, n, n + 1].flatMap((d) => plan.occurrences(d).map((o) => ({ o, d })));
-    around.sort((a, b) => a.o.shift.start - b.o.shift.start);
-    for (let k = 1; k < around.length; k++) {
-      const [a, b] = [around[k - 1]!, around[k]!];
-      if (b.o.shift.start >= a.o.shift.end || (a.d !== n && b.d !== n)) continue;
-      const mine = b.d === n ? b : a;
-      const other = mine === b ? a : b;
-      errors.push({
-        field: `exceptions[${i}].shifts[${mine.o.index}]`,
-        message:
-          `"${mine.o.shift.name}" (${describeOccurrence(mine.o.shift, zone)}) overlaps ` +
-          `"${other.o.shift.id}" (${describeOccurrence(other.o.shift, zone)})`,
-      });
+    const slots = (d: number) =>
+      shiftsOn(calendar, d).map((s) => ({
+        s,
+        d,
+        start: d * DAY_MINUTES + s.startMin,
+        end: d * DAY_MINUTES + s.endMin,
+      }));
+    const neighbours = [...slots(n - 1), ...slots(n + 1)].sort((a, b) => a.start - b.start);
+    for (const mine of slots(n)) {
+      for (const other of neighbours) {
+        if (other.start >= mine.end || mine.start >= other.end) continue;
+        errors.push({
+          field: `exceptions[${i}].shifts[${mine.s.index}]`,
+          message:
+            `"${mine.s.name}" (${describeSlot(mine)}) overlaps ` +
+            `"${formatDay(other.d)} ${other.s.name}" (${describeSlot(other)})`,
+        });
+      }
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, plan };
+  return { ok: true, plan: new CompiledPlan(calendar) };
 }
 
-function describeOccurrence(s: ShiftInstance, zone: string): string {
-  return `${formatLocal(s.start, zone)} to ${formatLocal(s.end, zone)}`;
+/** Local "YYYY-MM-DD HH:MM to YYYY-MM-DD HH:MM" of a shift slot (clock minutes from day 0), as written. */
+function describeSlot(slot: { start: number; end: number }): string {
+  const at = (minutes: number) => `${formatDay(Math.floor(minutes / DAY_MINUTES))} ${clock(minutes)}`;
+  return `${at(slot.start)} to ${at(slot.end)}`;
+}
+
+/** The shifts starting on local day number `n`: an exception says exactly what is worked that day, even on a holiday. */
+function shiftsOn(calendar: CompiledCalendar, n: number): CompiledShift[] {
+  const date = formatDay(n);
+  return (
+    calendar.exceptions.get(date) ?? (calendar.holidays.has(date) ? [] : calendar.byWeekday[isoWeekday(n)]!)
+  );
 }
 
 // ---- the plan ---------------------------------------------------------------------------------
@@ -489,6 +529,7 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V, max: number): V {
 class CompiledPlan implements Plan {
   readonly timeZone: string;
   private readonly calendar: CompiledCalendar;
+  private readonly raw = new Map<number, RawOccurrence[]>();
   private readonly days = new Map<number, Occurrence[]>();
   private readonly weeks = new Map<number, PlanPiece[]>();
   private last: PlanPiece | undefined;
@@ -498,14 +539,15 @@ class CompiledPlan implements Plan {
     this.timeZone = calendar.timeZone;
   }
 
-  /** Shift occurrences starting on local day number `n`, in time order. */
-  occurrences(n: number): Occurrence[] {
-    const cached = this.days.get(n);
+  /**
+   * The shifts starting on local day number `n` in clock order, each bound read on its own
+   * ("compatible"), before the no-overlap rule. A shift whose end then comes no later than its
+   * start (it starts in a skipped hour and ends less than the gap's length after it) is left out.
+   */
+  private rawOccurrences(n: number): RawOccurrence[] {
+    const cached = this.raw.get(n);
     if (cached) return cached;
-    const { timeZone, byWeekday, holidays, exceptions } = this.calendar;
-    const date = formatDay(n);
-    // An exception says exactly what is worked that day, even on a holiday.
-    const shifts = exceptions.get(date) ?? (holidays.has(date) ? [] : byWeekday[isoWeekday(n)]!);
+    const { timeZone } = this.calendar;
     // Shifts and breaks of day n lie on days n and n+1. When the offset a day before day n and a
     // day after day n+1 is the same, there is no clock change in between (zones change at most
     // twice a year; the general conversion assumes one change per two days at most, too) and a
@@ -523,23 +565,58 @@ class CompiledPlan implements Plan {
       }
       return t;
     };
-    const found: Occurrence[] = [];
-    for (const s of shifts) {
-      const start = at(s.startMin);
-      const end = at(s.endMin);
-      // A shift wholly inside a skipped hour does not take place.
+    const found: RawOccurrence[] = [];
+    // shiftsOn lists a day's shifts sorted by start time, i.e. in clock order.
+    for (const def of shiftsOn(this.calendar, n)) {
+      const start = at(def.startMin);
+      const end = at(def.endMin);
       if (end <= start) continue;
-      const breaks: Interval[] = [];
-      for (const b of s.breaks) {
-        // Each bound on its own ("compatible"); a break that lay in the skipped hour keeps its
-        // clock length an hour later, one that lost its end to the gap is empty and dropped.
-        const bs = Math.max(at(b.startMin), start);
-        const be = Math.min(at(b.endMin), end);
-        if (be > bs) breaks.push({ name: b.name, start: bs, end: be });
-      }
-      const shift: ShiftInstance = Object.freeze({ id: `${date} ${s.name}`, name: s.name, start, end });
-      found.push({ shift, breaks, index: s.index });
+      // Each bound on its own ("compatible"); a break that lay in the skipped hour keeps its clock
+      // length an hour later. Cut to the shift here; emptied ones are dropped in occurrences().
+      const breaks = def.breaks.map((b) => ({
+        name: b.name,
+        start: Math.min(Math.max(at(b.startMin), start), end),
+        end: Math.min(Math.max(at(b.endMin), start), end),
+      }));
+      found.push({ def, start, end, breaks });
     }
+    return remember(this.raw, n, found, MAX_CACHED_DAYS);
+  }
+
+  /**
+   * Shift occurrences starting on local day number `n`, in time order, with the no-overlap rule
+   * applied (see the file comment): each ends at the latest where a shift that starts later on
+   * the clock begins, and each break at the latest where the shift's next break begins. Needs
+   * days n+1 and n+2: a shift ends at most 24 clock hours after it starts, so before day n+2
+   * ends, and a gap can sit at midnight (e.g. America/Santiago, Asia/Beirut).
+   */
+  occurrences(n: number): Occurrence[] {
+    const cached = this.days.get(n);
+    if (cached) return cached;
+    const mine = this.rawOccurrences(n);
+    const later = [...mine, ...this.rawOccurrences(n + 1), ...this.rawOccurrences(n + 2)];
+    const date = formatDay(n);
+    const found: Occurrence[] = [];
+    mine.forEach((o, i) => {
+      let end = o.end;
+      for (let j = i + 1; j < later.length; j++) end = Math.min(end, later[j]!.start);
+      // Squeezed out: the clock's later shift begins (in real time) before this one does.
+      if (end <= o.start) return;
+      const breaks: Interval[] = [];
+      o.breaks.forEach((b, k) => {
+        let be = Math.min(b.end, end);
+        for (let j = k + 1; j < o.breaks.length; j++) be = Math.min(be, o.breaks[j]!.start);
+        // Empty: the break lay wholly in the skipped hour, or a later break or shift took its time.
+        if (be > b.start) breaks.push({ name: b.name, start: b.start, end: be });
+      });
+      const shift: ShiftInstance = Object.freeze({
+        id: `${date} ${o.def.name}`,
+        name: o.def.name,
+        start: o.start,
+        end,
+      });
+      found.push({ shift, breaks, index: o.def.index });
+    });
     found.sort((a, b) => a.shift.start - b.shift.start);
     return remember(this.days, n, found, MAX_CACHED_DAYS);
   }
@@ -595,7 +672,7 @@ class CompiledPlan implements Plan {
     for (const o of occurrences) {
       if (o.shift.start > cursor)
         pieces.push(Object.freeze({ kind: "off", start: cursor, end: o.shift.start }));
-      // Compilation rejects overlapping shifts; should one slip through, the earlier keeps the overlap.
+      // occurrences() never overlap (the no-overlap rule); defensively, the earlier keeps any overlap.
       for (const p of this.shiftPieces(o)) {
         if (p.end <= prevEnd) continue;
         pieces.push(p.start < prevEnd ? Object.freeze({ ...p, start: prevEnd }) : p);

@@ -93,6 +93,10 @@ export function offsetAt(ms: number, zone: string): number {
  * The instant of a local wall-clock time in `zone`, Temporal "compatible": in a gap the time
  * moves forward by the gap's length (Europe/Berlin 2026-03-29 02:30 -> 03:30 CEST); a repeated
  * time is its earlier instant (2026-10-25 02:30 -> 02:30 CEST, not CET).
+ *
+ * Not order-preserving across a gap: 02:30 -> 03:30 CEST lies after 03:00 -> 03:00 CEST although
+ * it is earlier on the clock (elsewhere the order is kept, ties included). Callers that need
+ * intervals apart on the clock to stay apart in real time must clamp (lib/calendar/calendar.ts).
  */
 export function localToEpoch(
   zone: string,

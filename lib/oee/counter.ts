@@ -27,6 +27,11 @@ export interface CounterStepResult {
   baseline: number | undefined;
   /** The reading was not usable (not a finite integer in the counter's range): nothing changed. */
   skipped: boolean;
+  /**
+   * Set when the reading was skipped because it is a number but not a reading of this counter
+   * type (outside its range, or not whole): a misconfigured tag or type, worth reporting.
+   */
+  outOfRange?: true;
 }
 
 /**
@@ -45,9 +50,11 @@ export function normaliseReading(cur: unknown, wrap: CounterWrap): number | unde
  * One counter reading against the previous one (normalised, undefined = none yet).
  * - First reading: the baseline, nothing counted.
  * - cur >= prev: cur - prev, unless above maxDelta: then implausible, 0, re-baselined.
- * - cur < prev: a wrap when the wrapped step (cur + modulus - prev) is <= maxDelta; otherwise a
- *   reset: the parts counted since the reset (cur) when cur <= maxDelta, else 0.
- * - An unusable reading is skipped: delta 0, baseline kept, no event.
+ * - cur < prev: a wrap when the counter came down from the upper half of its range
+ *   (prev - cur > modulus / 2) and the wrapped step (cur + modulus - prev) is <= maxDelta;
+ *   otherwise a reset: the parts counted since the reset (cur) when cur <= maxDelta, else 0.
+ * - An unusable reading is skipped: delta 0, baseline kept, no event (`outOfRange` when it is a
+ *   number that is not a reading of this counter type).
  */
 export function counterStep(
   prev: number | undefined,
@@ -56,7 +63,11 @@ export function counterStep(
   maxDelta: number,
 ): CounterStepResult {
   const v = normaliseReading(cur, wrap);
-  if (v === undefined) return { delta: 0, event: null, baseline: prev, skipped: true };
+  if (v === undefined) {
+    if (typeof cur === "number" && Number.isFinite(cur))
+      return { delta: 0, event: null, baseline: prev, skipped: true, outOfRange: true };
+    return { delta: 0, event: null, baseline: prev, skipped: true };
+  }
   if (prev === undefined) return { delta: 0, event: null, baseline: v, skipped: false };
   if (v >= prev) {
     const step = v - prev;
@@ -64,7 +75,14 @@ export function counterStep(
     return { delta: step, event: null, baseline: v, skipped: false };
   }
   const modulus = COUNTER_RANGES[wrap].modulus;
-  if (modulus > 0) {
+  // Wrap or reset: a counter that wraps steps down only after passing its maximum, so between two
+  // readings it moved forward by the wrapped step. When that step would be more than half the
+  // range (prev - cur <= modulus / 2), a reset (to 0 or a small value, by the PLC or an operator)
+  // is the likely cause, not half a counter range of parts: the half-range rule of serial number
+  // arithmetic (RFC 1982, section 3.2). Plausibility alone cannot tell them apart after a long
+  // stop, when maxDelta grows beyond the whole range (a UInt16 reset 1100 -> 0 after 4 h is not
+  // +64436 parts).
+  if (modulus > 0 && prev - v > modulus / 2) {
     const wrapped = v + modulus - prev;
     if (wrapped <= maxDelta) return { delta: wrapped, event: "counterWrap", baseline: v, skipped: false };
   }
@@ -83,7 +101,7 @@ export function maxCounterDelta(maxRateFactor: number, elapsedMs: number, idealC
  */
 export function counterReading(tv: TagValue | undefined): unknown {
   if (tv === undefined || tv.stale === true) return undefined;
-  if (typeof tv.quality === "string" && /^bad/i.test(tv.quality)) return undefined;
+  if (typeof tv.quality === "string" && tv.quality !== "Good" && /^bad/i.test(tv.quality)) return undefined;
   return tv.value;
 }
 
@@ -108,7 +126,9 @@ export interface SplitResult extends PartCounts {
  * - total-good: PQ = total; good and rework are taken out of the total, SQ = the rest.
  * In the total modes GQ is never negative: sub-counter steps larger than the total step are
  * counted as far as the total allows and the rest is carried to the next samples (counters
- * updated in different PLC cycles); a carry above maxDelta is dropped and reported.
+ * updated in different PLC cycles, or tags that arrive in separate samples); a carry above
+ * maxDelta (the caller passes the parts the total counter could have counted since its own last
+ * reading) is dropped and reported.
  */
 export function splitCounts(
   mode: CounterMode,
@@ -122,7 +142,8 @@ export function splitCounts(
       sq: step.reject,
       rq: step.rework,
       pq: step.good + step.reject + step.rework,
-      carry: { ...carry },
+      // Nothing is carried in this mode: the carry stays as it is (no copy per sample).
+      carry,
       dropped: 0,
     };
   }

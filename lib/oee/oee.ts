@@ -9,7 +9,7 @@
 import type { Plan, PlanPiece } from "../calendar/types";
 import type { EpochMs, MachineSample, OeeReport, StateChange, TimeElement } from "../types";
 import { TIME_ELEMENTS } from "../types";
-import type { FieldError } from "../validate";
+import { type FieldError, INPUT_MAX_AGE_MS } from "../validate";
 import { counterReading, counterStep, maxCounterDelta, splitCounts } from "./counter";
 import { buildReport, emptyAcc, foldStop, mergeAccs, PLANNED } from "./kpi";
 import {
@@ -46,8 +46,14 @@ export const OEE_DEFAULTS: OeeConfig = {
   maxStops: 200,
 };
 
-/** Counts waiting for time to reach them; beyond this the oldest is applied at once. */
-export const MAX_PENDING = 64;
+/**
+ * Counts waiting for time to reach them, one entry per sample or counts input; beyond this the
+ * oldest is applied at once (to the windows open then, so a count may land in a window a little
+ * early). 1024 covers e.g. a grace of 100 s at 10 samples/s.
+ */
+export const MAX_PENDING = 1024;
+/** Largest increment of one `counts` input per quantity; larger ones are refused (not counted). */
+export const MAX_COUNT_INCREMENT = 1_000_000;
 /** Upper limit of the rolling window: 31 days. */
 export const MAX_ROLLING_MS = 31 * 86_400_000;
 
@@ -162,12 +168,25 @@ interface Ctx {
   reports: OeeReport[];
   events: OeeEvent[];
   piece: PlanPiece | null;
-  /** Something was closed, dropped or folded: forget stops no window uses. */
+  /** Something was closed or folded, or the machine left a stop: forget stops no window uses. */
   gc: boolean;
+  /**
+   * Stops of rolling buckets that were dropped: the only ones a bucket drop can leave unused (every
+   * other way a stop loses its last user sets `gc`), so only these are checked when `gc` is unset.
+   */
+  dropped: string[] | null;
 }
 
+/**
+ * The last plan piece looked up per plan, across steps: consecutive steps nearly always fall in the
+ * same piece, and a plan's answers never change (pieces tile the time line), so this spares a
+ * planAt call per step.
+ */
+const lastPiece = new WeakMap<Plan, PlanPiece>();
+
 export const step: OeeStep = (config, plan, state, input, nowMs) => {
-  const ctx: Ctx = { config, plan, state, nowMs, reports: [], events: [], piece: null, gc: false };
+  const piece = plan === null ? null : (lastPiece.get(plan) ?? null);
+  const ctx: Ctx = { config, plan, state, nowMs, reports: [], events: [], piece, gc: false, dropped: null };
   if (!Number.isFinite(nowMs)) return { state, reports: [], events: [], nextDueMs: null };
   refreshIdeal(ctx);
   advanceTo(ctx, nowMs - config.graceMs);
@@ -179,7 +198,9 @@ export const step: OeeStep = (config, plan, state, input, nowMs) => {
       onSample(ctx, input.sample);
       break;
     case "counts": {
-      const ok = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+      // Whole parts within MAX_COUNT_INCREMENT only: 1e306 parts would make every KPI Infinity/NaN.
+      const ok = (n: unknown) =>
+        typeof n === "number" && Number.isSafeInteger(n) && n >= 0 && n <= MAX_COUNT_INCREMENT;
       const rework = input.rework ?? 0;
       if (ok(input.good) && ok(input.reject) && ok(rework) && Number.isFinite(input.ts)) {
         addCounts(ctx, Math.min(input.ts, nowMs), {
@@ -202,8 +223,17 @@ export const step: OeeStep = (config, plan, state, input, nowMs) => {
   }
   if (input.type !== "report") interimIfDue(ctx);
   if (ctx.gc) collectStops(state);
-  return { state, reports: ctx.reports, events: ctx.events, nextDueMs: nextDue(ctx) };
+  else if (ctx.dropped !== null) collectDropped(state, ctx.dropped);
+  const nextDueMs = nextDue(ctx);
+  if (plan !== null && ctx.piece !== null && ctx.piece !== piece) lastPiece.set(plan, ctx.piece);
+  return { state, reports: ctx.reports, events: ctx.events, nextDueMs };
 };
+
+/** An instant for a text: ISO 8601, or the number when it is no valid date. */
+function iso(ms: EpochMs): string {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : String(ms);
+}
 
 // --- ideal cycle time and product ------------------------------------------------------------
 
@@ -222,8 +252,8 @@ function refreshIdeal(ctx: Ctx): void {
     s.idealSource = "config";
   }
   const product = s.currentOrder?.productId ?? s.tagProductId;
-  if (product === undefined) delete s.productId;
-  else s.productId = product;
+  if (product !== undefined) s.productId = product;
+  else if (s.productId !== undefined) delete s.productId;
 }
 
 // --- time attribution ------------------------------------------------------------------------
@@ -244,13 +274,6 @@ function pieceAt(ctx: Ctx, t: EpochMs): PlanPiece {
   const fresh = ctx.plan.planAt(t);
   ctx.piece = fresh;
   return fresh;
-}
-
-/** The next instant after t where the windows a count goes to may change. */
-function nextCut(ctx: Ctx, t: EpochMs): EpochMs {
-  let cut = pieceAt(ctx, t).end;
-  if (ctx.config.rollingMs > 0) cut = Math.min(cut, bucketEnd(ctx.config, t));
-  return cut > t ? cut : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -309,8 +332,11 @@ function syncWindows(ctx: Ctx, u: EpochMs, piece: PlanPiece): void {
     if (last === undefined || Math.floor(last.start / b) !== Math.floor(u / b)) s.rolling.push(emptyAcc(u));
     // Keep the buckets that overlap (u - rollingMs, u].
     while (s.rolling.length > 1 && bucketEnd(config, s.rolling[0]!.start) <= u - config.rollingMs) {
-      s.rolling.shift();
-      ctx.gc = true;
+      const gone = s.rolling.shift()!;
+      for (const k in gone.stopMs) {
+        ctx.dropped ??= [];
+        ctx.dropped.push(k);
+      }
     }
   } else if (s.rolling.length > 0) {
     s.rolling = [];
@@ -335,9 +361,12 @@ function attribute(ctx: Ctx, u: EpochMs, end: EpochMs, piece: PlanPiece): void {
   const m = s.machine;
   if (d <= 0 || m === null) return;
   const el = elementFor(piece.kind, m.element);
-  const stopKey = m.element !== "APT" && m.stopStart !== undefined ? String(m.stopStart) : undefined;
+  const stopKey =
+    m.element !== "APT" && m.stopStart !== undefined && el !== "NONE" && el !== "APT"
+      ? String(m.stopStart)
+      : undefined;
   for (const acc of openAccs(ctx, u)) {
-    acc.times[el] += d;
+    addTime(acc.times, el, d);
     if (el === "NONE" || el === "APT") continue;
     if (el === "PDOT" && piece.kind === "planned-down") {
       // A break or planned downtime: its own loss, whatever the machine does (not a stop loss).
@@ -355,6 +384,29 @@ function attribute(ctx: Ctx, u: EpochMs, end: EpochMs, piece: PlanPiece): void {
   }
 }
 
+/** times[el] += d, with a named property per element (a keyed access here is the slow part). */
+function addTime(times: Record<TimeElement, number>, el: TimeElement, d: number): void {
+  switch (el) {
+    case "APT":
+      times.APT += d;
+      break;
+    case "AUST":
+      times.AUST += d;
+      break;
+    case "ADET":
+      times.ADET += d;
+      break;
+    case "ADOT":
+      times.ADOT += d;
+      break;
+    case "PDOT":
+      times.PDOT += d;
+      break;
+    default:
+      times[el] += d;
+  }
+}
+
 /** Keep at most maxStops stops per window: fold the oldest (not the current one). */
 function limitStops(ctx: Ctx, acc: WindowAcc, current: string): void {
   const keys = Object.keys(acc.stopMs);
@@ -364,6 +416,21 @@ function limitStops(ctx: Ctx, acc: WindowAcc, current: string): void {
   if (oldest === undefined) return;
   foldStop(acc, oldest, ctx.state.stops[oldest], ctx.config.maxStops);
   ctx.gc = true;
+}
+
+/** Forget those of `keys` that no window refers to (and that are not the current stop). */
+function collectDropped(s: OeeState, keys: readonly string[]): void {
+  const current =
+    s.machine?.stopStart !== undefined && s.machine.element !== "APT"
+      ? String(s.machine.stopStart)
+      : undefined;
+  for (const k of keys) {
+    if (k === current || !Object.hasOwn(s.stops, k)) continue;
+    if (s.shift !== null && Object.hasOwn(s.shift.acc.stopMs, k)) continue;
+    if (s.order !== null && Object.hasOwn(s.order.acc.stopMs, k)) continue;
+    if (s.rolling.some((acc) => Object.hasOwn(acc.stopMs, k))) continue;
+    delete s.stops[k];
+  }
 }
 
 /** Forget stops that no window refers to (and that are not the current stop). */
@@ -422,7 +489,9 @@ function closeOrder(ctx: Ctx, at: EpochMs): void {
   const current = s.currentOrder;
   if (current === null) return;
   if (s.order !== null) {
-    ctx.reports.push(report(ctx, s.order.acc, "order", s.order.id, at, true));
+    // Closed before the first StateChange: no time was attributed to it, it ends where it starts.
+    const end = s.until === null ? s.order.acc.start : at;
+    ctx.reports.push(report(ctx, s.order.acc, "order", s.order.id, end, true));
     s.order = null;
     ctx.gc = true;
   }
@@ -476,14 +545,19 @@ function interimIfDue(ctx: Ctx): void {
 function nextDue(ctx: Ctx): EpochMs | null {
   const s = ctx.state;
   const { config } = ctx;
-  const due: number[] = [];
-  if (s.nextInterimMs !== null) due.push(s.nextInterimMs);
+  let due = Number.POSITIVE_INFINITY;
+  if (s.nextInterimMs !== null && Number.isFinite(s.nextInterimMs)) due = s.nextInterimMs;
   if (s.until !== null) {
-    if (ctx.plan !== null && config.shiftWindow) due.push(pieceAt(ctx, s.until).end + config.graceMs);
-    if (config.rollingMs > 0) due.push(bucketEnd(config, s.until) + config.graceMs);
+    if (ctx.plan !== null && config.shiftWindow) {
+      const end = pieceAt(ctx, s.until).end + config.graceMs;
+      if (Number.isFinite(end) && end < due) due = end;
+    }
+    if (config.rollingMs > 0) {
+      const end = bucketEnd(config, s.until) + config.graceMs;
+      if (Number.isFinite(end) && end < due) due = end;
+    }
   }
-  const finite = due.filter((d) => Number.isFinite(d));
-  return finite.length > 0 ? Math.min(...finite) : null;
+  return Number.isFinite(due) ? due : null;
 }
 
 // --- inputs ----------------------------------------------------------------------------------
@@ -504,7 +578,13 @@ function onStateChange(ctx: Ctx, c: StateChange): void {
   if (!Number.isFinite(c.ts)) return;
   let at = Math.min(c.ts, ctx.nowMs);
   if (s.until === null) {
+    // Time starts here, but never more than INPUT_MAX_AGE_MS before the clock: a bogus date (1970,
+    // seconds read as ms) would otherwise make every later step catch up over decades.
+    at = Math.max(at, ctx.nowMs - INPUT_MAX_AGE_MS);
     s.until = at;
+    // An order window opened before the first StateChange starts here: time is attributed from
+    // here only, so its elements add up to its length (docs/oee.md, Time model).
+    if (s.order !== null && s.order.acc.start < at) s.order.acc.start = at;
   } else if (at >= s.until) {
     advanceTo(ctx, at);
   } else {
@@ -513,7 +593,7 @@ function onStateChange(ctx: Ctx, c: StateChange): void {
     ctx.events.push({
       event: "late",
       ts: c.ts,
-      text: `state change to ${c.state} came ${late} ms after the grace period; counted from ${new Date(s.until).toISOString()}`,
+      text: `state change to ${c.state} came ${late} ms after the grace period; counted from ${iso(s.until)}`,
       data: { lateMs: late, state: c.state, clampedTo: s.until },
     });
     at = s.until;
@@ -545,12 +625,21 @@ function onStateChange(ctx: Ctx, c: StateChange): void {
       s.stops[key] = info;
     }
     if (c.reason !== undefined && c.reason.code !== "") {
+      // The first reason of the stop is its reason; a different one given later by a state of
+      // another element is that element's reason (idle "no-order", then setup "changeover"). The
+      // first reason of an element stays: its time so far was booked under it.
       if (info.reason === undefined) info.reason = { ...c.reason };
-      else if (info.reason.code !== c.reason.code) {
+      else if (
+        info.reason.code !== c.reason.code &&
+        element !== info.element &&
+        info.reasons?.[element] === undefined
+      ) {
         info.reasons = info.reasons ?? {};
         info.reasons[element] = { ...c.reason };
       }
     }
+    // The stop the machine was in may have no other user now.
+    if (prev !== null && prev.element !== "APT" && prev.stopStart !== stopStart) ctx.gc = true;
     s.machine = { element, state: c.state, stopStart, since: at };
   }
   syncWindows(ctx, s.until, pieceAt(ctx, s.until));
@@ -627,27 +716,47 @@ function onSample(ctx: Ctx, sample: MachineSample): void {
 
 const ROLES = ["good", "reject", "total", "rework"] as const;
 
+const tagsByConfig = new WeakMap<OeeConfig, Record<(typeof ROLES)[number], string>>();
+
+/** The counter tag of each role in the configured mode ("" = not read), once per config object. */
+function counterTags(config: OeeConfig): Record<(typeof ROLES)[number], string> {
+  let tags = tagsByConfig.get(config);
+  if (tags === undefined) {
+    tags = {
+      good: config.counterMode === "total-reject" ? "" : config.goodTag,
+      reject: config.counterMode === "total-good" ? "" : config.rejectTag,
+      total: config.counterMode === "good-reject" ? "" : config.totalTag,
+      rework: config.reworkTag,
+    };
+    tagsByConfig.set(config, tags);
+  }
+  return tags;
+}
+
 function readCounters(ctx: Ctx, ts: EpochMs, values: MachineSample["values"]): void {
   const s = ctx.state;
   const { config } = ctx;
-  const tags: Record<(typeof ROLES)[number], string> = {
-    good: config.counterMode === "total-reject" ? "" : config.goodTag,
-    reject: config.counterMode === "total-good" ? "" : config.rejectTag,
-    total: config.counterMode === "good-reject" ? "" : config.totalTag,
-    rework: config.reworkTag,
-  };
-  const steps = { good: 0, reject: 0, total: 0, rework: 0 };
+  const tags = counterTags(config);
+  let steps: Record<(typeof ROLES)[number], number> | undefined;
   let any = false;
-  let maxDeltaTotal = 10;
+  let maxDeltaTotal: number | undefined;
   for (const role of ROLES) {
     const name = tags[role];
     if (name === "" || values[name] === undefined) continue;
     const prev = s.counters[role];
+    const prevValue = prev?.value;
     const maxDelta = maxCounterDelta(config.maxRateFactor, prev ? ts - prev.ts : 0, s.idealCycleTimeS);
     if (role === "total") maxDeltaTotal = maxDelta;
-    const r = counterStep(prev?.value, counterReading(values[name]), config.counterWrap, maxDelta);
+    const reading = counterReading(values[name]);
+    const r = counterStep(prevValue, reading, config.counterWrap, maxDelta);
+    if (r.outOfRange === true) outOfRange(ctx, ts, role, name, reading);
+    else if (s.outOfRange !== undefined && !r.skipped) endOutOfRange(s, role);
     if (r.skipped || r.baseline === undefined) continue;
-    s.counters[role] = { value: r.baseline, ts };
+    if (prev !== undefined) {
+      prev.value = r.baseline;
+      prev.ts = ts;
+    } else s.counters[role] = { value: r.baseline, ts };
+    steps ??= { good: 0, reject: 0, total: 0, rework: 0 };
     steps[role] = r.delta;
     any = any || r.delta > 0;
     if (r.event !== null) {
@@ -655,17 +764,24 @@ function readCounters(ctx: Ctx, ts: EpochMs, values: MachineSample["values"]): v
         r.event === "counterWrap"
           ? `wrapped (${config.counterWrap}): +${r.delta}`
           : r.event === "counterReset"
-            ? `was reset (${prev?.value} -> ${r.baseline}): counted ${r.delta}`
-            : `jumped by ${r.baseline - (prev?.value ?? 0)}, more than ${Math.floor(maxDelta)} plausible parts: not counted`;
+            ? `was reset (${prevValue} -> ${r.baseline}): counted ${r.delta}`
+            : `jumped by ${r.baseline - (prevValue ?? 0)}, more than ${Math.floor(maxDelta)} plausible parts: not counted`;
       ctx.events.push({
         event: r.event,
         ts,
         text: `counter ${name} ${what}`,
-        data: { tag: name, role, previous: prev?.value ?? null, value: r.baseline, counted: r.delta },
+        data: { tag: name, role, previous: prevValue ?? null, value: r.baseline, counted: r.delta },
       });
     }
   }
-  if (!any) return;
+  if (!any || steps === undefined) return;
+  if (maxDeltaTotal === undefined) {
+    // The total is not in this sample (tags that arrive in separate samples): sub-counter steps
+    // wait for it, as many as the total counter could have counted since its own last reading.
+    const total = s.counters.total;
+    maxDeltaTotal =
+      total === undefined ? 0 : maxCounterDelta(config.maxRateFactor, ts - total.ts, s.idealCycleTimeS);
+  }
   const split = splitCounts(config.counterMode, steps, s.carry, maxDeltaTotal);
   s.carry = split.carry;
   if (split.dropped > 0) {
@@ -677,6 +793,38 @@ function readCounters(ctx: Ctx, ts: EpochMs, values: MachineSample["values"]): v
     });
   }
   if (split.pq > 0) addCounts(ctx, ts, split);
+}
+
+const RANGE_TEXT: Record<OeeConfig["counterWrap"], string> = {
+  uint32: "0..4294967295",
+  uint16: "0..65535",
+  int32: "-2147483648..2147483647",
+  none: `0..${Number.MAX_SAFE_INTEGER}`,
+};
+
+/**
+ * A counter reading that is a number but no reading of the configured counter type (out of its
+ * range, or not whole): not counted, reported once per streak (until a usable reading comes).
+ */
+function outOfRange(ctx: Ctx, ts: EpochMs, role: string, name: string, value: unknown): void {
+  const s = ctx.state;
+  if (s.outOfRange?.includes(role)) return;
+  s.outOfRange = [...(s.outOfRange ?? []), role];
+  const wrap = ctx.config.counterWrap;
+  ctx.events.push({
+    event: "counterImplausible",
+    ts,
+    text: `counter ${name} reading ${String(value)} is not a whole number in the ${wrap} range ${RANGE_TEXT[wrap]}: not counted until it is (check the counter type)`,
+    data: { tag: name, role, value, counterWrap: wrap, range: RANGE_TEXT[wrap] },
+  });
+}
+
+function endOutOfRange(s: OeeState, role: string): void {
+  const roles = s.outOfRange;
+  if (roles === undefined || !roles.includes(role)) return;
+  const rest = roles.filter((r) => r !== role);
+  if (rest.length > 0) s.outOfRange = rest;
+  else delete s.outOfRange;
 }
 
 /** Parts counted at ts, valued with the PRI in force now; queued until time is attributed up to ts. */
@@ -700,23 +848,13 @@ function addCounts(ctx: Ctx, ts: EpochMs, c: { pq: number; gq: number; sq: numbe
     applyCounts(ctx, entry);
     return;
   }
-  const last = s.pending[s.pending.length - 1];
-  if (
-    last !== undefined &&
-    last.ts <= ts &&
-    ts < nextCut(ctx, last.ts) &&
-    last.productId === entry.productId
-  ) {
-    last.pq += entry.pq;
-    last.gq += entry.gq;
-    last.sq += entry.sq;
-    last.rq += entry.rq;
-    last.idealMs += entry.idealMs;
-    last.goodIdealMs += entry.goodIdealMs;
-    last.startupBadIdealMs += entry.startupBadIdealMs;
-    return;
-  }
-  s.pending.push(entry);
+  // One entry per input, never merged: two counts with different times may belong to different
+  // windows (an order change or a cut between them), which is known only when time gets there.
+  // Kept in time order (nearly always appended), so each is applied when time reaches it.
+  let i = s.pending.length;
+  while (i > 0 && s.pending[i - 1]!.ts > ts) i--;
+  if (i === s.pending.length) s.pending.push(entry);
+  else s.pending.splice(i, 0, entry);
   if (s.pending.length > MAX_PENDING) applyCounts(ctx, s.pending.shift()!);
 }
 

@@ -103,7 +103,8 @@ export interface StopInfo {
   reason?: ReasonCode;
   /**
    * A different reason given later in the same stop for another element (e.g. idle "no-order",
-   * then setup "changeover"); it wins for that element. A re-code clears these.
+   * then setup "changeover"); it wins for that element (the first one per element, not the
+   * element that began the stop). A re-code clears these.
    */
   reasons?: Partial<Record<TimeElement, ReasonCode>>;
   /** Element of the state that began the stop. */
@@ -112,7 +113,7 @@ export interface StopInfo {
   microStop?: boolean;
 }
 
-/** Counts dated after the next time cut (shift end, bucket boundary): applied when time gets there. */
+/** Counts dated after `until`: applied when time gets there (one entry per input, in time order). */
 export interface PendingCounts {
   ts: EpochMs;
   pq: number;
@@ -159,8 +160,10 @@ export interface OeeState {
   order: { id: string; acc: WindowAcc } | null;
   /** Rolling buckets, oldest first. */
   rolling: WindowAcc[];
-  /** Counts waiting for time to reach them, oldest first (bounded). */
+  /** Counts waiting for time to reach them, oldest first (bounded by MAX_PENDING). */
   pending: PendingCounts[];
+  /** Counter roles whose last reading was out of the counter type's range (reported once per streak). */
+  outOfRange?: string[];
   /** Next interim report time. */
   nextInterimMs: EpochMs | null;
   /** Diagnostics: ms of state changes clamped because they came later than the grace period. */

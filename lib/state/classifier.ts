@@ -11,7 +11,9 @@
  *   change is then dated when the state began.
  * - Stops: a stop is the whole episode from leaving an APT state until returning to one; its start
  *   is its identity. Its reason is the first non-empty reason seen during it (reason tag, else the
- *   matching rule's fixed reason), or what an operator gives later (re-code).
+ *   matching rule's fixed reason), or what an operator gives later (re-code). Each StateChange of
+ *   the stop carries its own state's reason when that state has one (idle "no-order", then setup
+ *   "changeover"), else the stop's reason.
  */
 import type {
   EpochMs,
@@ -23,7 +25,7 @@ import type {
   TimeElement,
 } from "../types";
 import { STATE_MODELS, TIME_ELEMENTS } from "../types";
-import type { FieldError } from "../validate";
+import { type FieldError, INPUT_MAX_AHEAD_MS } from "../validate";
 import {
   MACHINERY_ELEMENTS,
   MACHINERY_ITEM_STATES,
@@ -307,9 +309,12 @@ function accept(w: Work, next: Observed): void {
       pushStop(w, stop);
     }
     change.stopStart = stop.start;
-    if (stop.reason) change.reason = stop.reason;
+    // The state's own reason (reason tag or matching rule) when it has one, else the stop's first
+    // reason: consumers book each element of the stop to the reason of its own state.
+    const reason = next.reason ?? stop.reason;
+    if (reason) change.reason = reason;
     s.current = { state: next.state, timeElement: element, since: next.since };
-    if (stop.reason) s.current.reason = stop.reason;
+    if (reason) s.current.reason = reason;
   } else {
     if (open >= 0) {
       const before = s.stops[open] as StopRecord;
@@ -359,29 +364,41 @@ type Unusable = "Bad quality" | "stale";
  * not in the sample keeps its last value (samples may hold only what changed); one with Bad
  * quality or stale loses it. Returns why tags of this sample were unusable.
  */
-function remember(w: Work, sample: MachineSample): Map<string, Unusable> {
-  const why = new Map<string, Unusable>();
+function remember(w: Work, sample: MachineSample): ReadonlyMap<string, Unusable> {
+  // Runs for every sample: the remembered values are copied only when one of them changes (the
+  // caller's state is never changed), and the map of unusable tags is made only when there is one.
+  let why: Map<string, Unusable> | undefined;
+  const given = sample.values;
   for (const tag of readTags(w.config)) {
-    if (!Object.hasOwn(sample.values, tag)) continue;
-    const v = sample.values[tag];
+    if (!Object.hasOwn(given, tag)) continue;
+    const v = given[tag];
     if (!v) continue;
-    if (!w.valuesCopied) {
-      w.s.values = { ...(w.s.values ?? {}) };
-      w.valuesCopied = true;
-    }
-    const values = w.s.values as Record<string, TagScalar>;
-    const bad = /^bad/i.test(v.quality);
+    if (w.s.values === undefined) copyValues(w);
+    const kept = w.s.values as Record<string, TagScalar>;
+    const bad = v.quality !== "Good" && /^bad/i.test(v.quality);
     if (bad || v.stale === true) {
+      why ??= new Map();
       why.set(tag, bad ? "Bad quality" : "stale");
-      delete values[tag];
-    } else {
-      values[tag] = v.value;
+      if (Object.hasOwn(kept, tag)) delete copyValues(w)[tag];
+    } else if (!Object.hasOwn(kept, tag) || kept[tag] !== v.value) {
+      copyValues(w)[tag] = v.value;
     }
   }
-  return why;
+  return why ?? NONE_UNUSABLE;
 }
 
-function unusable(tag: string, why: Map<string, Unusable>): string {
+const NONE_UNUSABLE: ReadonlyMap<string, Unusable> = new Map();
+
+/** The step's own copy of the remembered values (made on the first write). */
+function copyValues(w: Work): Record<string, TagScalar> {
+  if (!w.valuesCopied) {
+    w.s.values = { ...(w.s.values ?? {}) };
+    w.valuesCopied = true;
+  }
+  return w.s.values as Record<string, TagScalar>;
+}
+
+function unusable(tag: string, why: ReadonlyMap<string, Unusable>): string {
   const w = why.get(tag);
   if (w === "Bad quality") return `tag "${tag}" has Bad quality`;
   if (w === "stale") return `tag "${tag}" is stale`;
@@ -399,7 +416,7 @@ type Classified =
 function classify(
   config: ClassifierConfig,
   values: Record<string, TagScalar>,
-  why: Map<string, Unusable>,
+  why: ReadonlyMap<string, Unusable>,
 ): Classified {
   const known = (tag: string) => Object.hasOwn(values, tag);
   if (config.model === "simple") {
@@ -455,6 +472,11 @@ export function reasonFromValue(v: TagScalar | undefined): ReasonCode | undefine
 
 function onSample(w: Work, sample: MachineSample): void {
   const { config, s } = w;
+  // A sample dated after the clock would make every later sample "older than the last one".
+  if (sample.ts > w.nowMs + INPUT_MAX_AHEAD_MS) {
+    w.warnings.push(`sample at ${iso(sample.ts)} lies in the future (now ${iso(w.nowMs)}): ignored`);
+    return;
+  }
   if (s.lastTs !== null && sample.ts < s.lastTs) {
     w.warnings.push(`sample at ${iso(sample.ts)} is older than the last one (${iso(s.lastTs)}): ignored`);
     return;
@@ -478,7 +500,10 @@ function onSample(w: Work, sample: MachineSample): void {
   s.problem = null;
   const tagReason = config.reasonTag === "" ? undefined : reasonFromValue(values[config.reasonTag]);
   const reason = tagReason ?? (c.ruleReason === undefined ? undefined : { code: c.ruleReason });
-  const obs: Observed = { ...c.obs, since: sample.ts };
+  // Built field by field: an object spread here was the costliest line of a step.
+  const obs: Observed = { state: c.obs.state, since: sample.ts };
+  if (c.obs.stateCode !== undefined) obs.stateCode = c.obs.stateCode;
+  if (c.obs.reason !== undefined) obs.reason = c.obs.reason;
   const cur = s.current;
   if (!cur) {
     if (reason) obs.reason = reason;

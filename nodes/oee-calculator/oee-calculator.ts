@@ -6,10 +6,11 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import type { Plan } from "../../lib/calendar/types";
-import { checkOeeConfig, initialState, step } from "../../lib/oee/oee";
+import { checkOeeConfig, initialState, MAX_COUNT_INCREMENT, step } from "../../lib/oee/oee";
 import type { OeeConfig, OeeInput, OeeResult, OeeState } from "../../lib/oee/types";
 import type { OeeReport, OeeWindowType } from "../../lib/types";
 import {
+  checkInputTime,
   type FieldError,
   formatErrors,
   got,
@@ -20,7 +21,7 @@ import {
 } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import { InputError, onInput, type Send } from "../shared/errors";
-import { PersistedState } from "../shared/persistence";
+import { LoadGate, PersistedState, RestorePoint } from "../shared/persistence";
 import { StatusReporter } from "../shared/status";
 import type { ShiftCalendarNode } from "../shift-calendar/config";
 import { configSchema, type OeeCalculatorConfig, oeeConfigOf } from "./config";
@@ -108,8 +109,10 @@ function counts(payload: Obj): OeeInput {
   const errors = unknownFields(payload, ["good", "reject", "rework", "ts"], "counts");
   for (const field of ["good", "reject", "rework"]) {
     const v = payload[field];
-    if (v !== undefined && !nonNegativeInteger(v))
-      errors.push({ field, message: `must be a non-negative integer${got(v)}` });
+    if (v === undefined) continue;
+    if (!nonNegativeInteger(v)) errors.push({ field, message: `must be a non-negative integer${got(v)}` });
+    else if (v > MAX_COUNT_INCREMENT)
+      errors.push({ field, message: `must be at most ${MAX_COUNT_INCREMENT} parts per message${got(v)}` });
   }
   const ts = commandTime(payload, errors);
   if (errors.length > 0) throw new InputError(errors);
@@ -177,6 +180,20 @@ function inputOf(msg: NodeMessageInFlow, asset: string | undefined): OeeInput | 
   throw new InputError([{ field: "", message: EXPECTED_PAYLOAD }]);
 }
 
+/**
+ * Refuses an input dated too far from the clock (lib/validate checkInputTime): a bogus date
+ * would make the reducer catch up over years or clamp everything after it.
+ */
+function checkTime(input: OeeInput, nowMs: number): void {
+  let ts: number | undefined;
+  if (input.type === "state") ts = input.change.ts;
+  else if (input.type === "sample") ts = input.sample.ts;
+  else if (input.type === "order" || input.type === "counts") ts = input.ts;
+  if (ts === undefined) return;
+  const error = checkInputTime(ts, nowMs);
+  if (error) throw new InputError([error]);
+}
+
 /** "71.2%" / "88%"; "–" when the KPI is undefined (PBT, APT or PQ = 0). */
 function percent(value: number | null, digits: number): string {
   return value === null ? "–" : `${(value * 100).toFixed(digits)}%`;
@@ -206,31 +223,42 @@ export = (RED: NodeAPI) => {
     let timer: NodeJS.Timeout | undefined;
     let dueMs: number | null = null;
     let closed = false;
-    /** Inputs that arrived while the stored state was loading, in order; null once loaded. */
-    let waiting: Array<() => void> | null = [];
+    /** Inputs wait, in order, until the stored state is loaded (ARCHITECTURE rule 7). */
+    const gate = new LoadGate();
+    /** The state before a step that throws (the reducer updates it in place). */
+    const restorePoint = new RestorePoint<OeeState, OeeInput>(
+      (s, input, nowMs) => step(oee, plan, s, input, nowMs).state,
+      state,
+    );
     /** The last report of each window type, for the status. */
     const latest: Partial<Record<OeeWindowType, OeeReport>> = {};
 
+    // The status text of the last report or machine state shown: translating it costs more than a
+    // reducer step, and it changes only with a new report or state.
+    let shown: { of: OeeReport | string; text: string } | undefined;
     const showStatus = () => {
       const report = latest.shift ?? latest.rolling ?? latest.order;
       if (!state.machine) {
         status.set("warning", RED._("oee-calculator.status.noState"));
-      } else if (report) {
-        status.set(
-          "ok",
-          RED._("oee-calculator.status.figures", {
-            oee: percent(report.oee, 1),
-            a: percent(report.availability, 0),
-            p: percent(report.performance, 0),
-            q: percent(report.quality, 0),
-          }),
-        );
-      } else {
-        status.set("ok", RED._("oee-calculator.status.state", { state: state.machine.state }));
+        return;
       }
+      const of = report ?? state.machine.state;
+      if (shown?.of !== of) {
+        const text = report
+          ? RED._("oee-calculator.status.figures", {
+              oee: percent(report.oee, 1),
+              a: percent(report.availability, 0),
+              p: percent(report.performance, 0),
+              q: percent(report.quality, 0),
+            })
+          : RED._("oee-calculator.status.state", { state: state.machine.state });
+        shown = { of, text };
+      }
+      status.set("ok", shown.text);
     };
 
     const output = (result: OeeResult, send: Send, request?: NodeMessageInFlow) => {
+      if (result.reports.length === 0 && result.events.length === 0) return;
       const reports: NodeMessage[] = result.reports.map((report) => {
         if (!report.asset && asset) report.asset = asset;
         latest[report.window.type] = report;
@@ -244,6 +272,8 @@ export = (RED: NodeAPI) => {
     };
 
     const arm = (due: number | null) => {
+      // An armed timer for the same due time stays (no re-arming on every input).
+      if (timer !== undefined && due === dueMs && !closed) return;
       if (timer) clearTimeout(timer);
       timer = undefined;
       dueMs = due;
@@ -252,12 +282,21 @@ export = (RED: NodeAPI) => {
     };
 
     /**
-     * One reducer step at the current time. Inputs are checked before, so a refused input never
-     * reaches the state (the reducer updates it in place).
+     * One reducer step at `nowMs`. Inputs are checked before, so a refused input never reaches the
+     * state; should the step throw anyway, the state is the one before it (the reducer updates it
+     * in place, so it is rebuilt from the restore point).
      */
-    const run = (input: OeeInput, send: Send, request?: NodeMessageInFlow) => {
-      const result = step(oee, plan, state, input, Date.now());
+    const run = (input: OeeInput, send: Send, request?: NodeMessageInFlow, nowMs = Date.now()) => {
+      let result: OeeResult;
+      try {
+        result = step(oee, plan, state, input, nowMs);
+      } catch (err) {
+        state = restorePoint.restore();
+        persisted.schedule(state);
+        throw err;
+      }
       state = result.state;
+      restorePoint.stepped(state, input, nowMs);
       persisted.schedule(state);
       output(result, send, request);
       arm(result.nextDueMs);
@@ -283,24 +322,13 @@ export = (RED: NodeAPI) => {
 
     const handle = (msg: NodeMessageInFlow, send: Send) => {
       const input = inputOf(msg, asset ?? state.asset ?? undefined);
-      if (input) run(input, send, input.type === "report" ? msg : undefined);
+      if (!input) return;
+      const nowMs = Date.now();
+      checkTime(input, nowMs);
+      run(input, send, input.type === "report" ? msg : undefined, nowMs);
     };
 
-    // Inputs wait, in order, until the stored state is loaded (ARCHITECTURE rule 7).
-    onInput(this, status, (msg, send) => {
-      if (!waiting) return handle(msg, send);
-      const queue = waiting;
-      return new Promise<void>((resolve, reject) => {
-        queue.push(() => {
-          try {
-            handle(msg, send);
-            resolve();
-          } catch (err) {
-            reject(err);
-          }
-        });
-      });
-    });
+    onInput(this, status, (msg, send) => gate.run(() => handle(msg, send)));
 
     const loaded = persisted
       .load()
@@ -313,9 +341,8 @@ export = (RED: NodeAPI) => {
       )
       .then(() => {
         if (state.asset === null && asset) state.asset = asset;
-        const queue = waiting ?? [];
-        waiting = null;
-        for (const next of queue) next();
+        restorePoint.reset(state);
+        gate.open();
         // Catch up with the clock: final reports of windows that ended while Node-RED was down.
         try {
           run({ type: "tick" }, (m) => node.send(m));

@@ -6,9 +6,11 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import { checkClassifierConfig, initialState, step } from "../../lib/state/classifier";
+import { SampleClock } from "../../lib/state/clock";
 import type { ClassifierConfig, ClassifierInput, ClassifierState } from "../../lib/state/types";
 import type { ReasonCode, StateModel } from "../../lib/types";
 import {
+  checkInputTime,
   type FieldError,
   formatErrors,
   makeConfigValidator,
@@ -18,7 +20,7 @@ import {
 } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import { InputError, onInput, type Send } from "../shared/errors";
-import { PersistedState } from "../shared/persistence";
+import { LoadGate, PersistedState } from "../shared/persistence";
 import { StatusReporter } from "../shared/status";
 import { configSchema, type StateClassifierConfig } from "./config";
 
@@ -62,13 +64,19 @@ function parseOptionalTime(value: unknown, field: string): number | undefined {
   return ms;
 }
 
-/** The classifier input of a message, or an InputError naming the field and the expected form. */
-function inputOf(payload: unknown, assetPath: string | undefined): ClassifierInput {
+/**
+ * The classifier input of a message, or an InputError naming the field and the expected form.
+ * Times of samples and operator reasons must lie near the clock `nowMs` (checkInputTime): a
+ * sample dated in the future would make every later one "older than the last".
+ */
+function inputOf(payload: unknown, assetPath: string | undefined, nowMs: number): ClassifierInput {
   if (!isObject(payload)) throw new InputError([{ field: "", message: PAYLOAD_EXPECTED }]);
   if ("kind" in payload) {
     const candidate = assetPath && payload.asset === undefined ? { ...payload, asset: assetPath } : payload;
     const v = validate("MachineSample", candidate);
     if (!v.ok) throw new InputError(v.errors);
+    const late = checkInputTime(v.value.ts, nowMs);
+    if (late) throw new InputError([late]);
     return { type: "sample", sample: v.value };
   }
   if ("recode" in payload) {
@@ -89,6 +97,8 @@ function inputOf(payload: unknown, assetPath: string | undefined): ClassifierInp
   if ("reason" in payload) {
     const reason = parseReason(payload.reason, "reason");
     const ts = parseOptionalTime(payload.ts, "ts");
+    const late = ts === undefined ? null : checkInputTime(ts, nowMs);
+    if (late) throw new InputError([late]);
     return ts === undefined ? { type: "reason", reason } : { type: "reason", reason, ts };
   }
   throw new InputError([{ field: "", message: PAYLOAD_EXPECTED }]);
@@ -162,6 +172,36 @@ export = (RED: NodeAPI) => {
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
 
+    // The status text of the last (state, element, since, problem): translating it costs more than
+    // classifying a sample (tens of microseconds), and it changes only with the state. The
+    // translation of each (problem, state, element) is kept with a placeholder for the time, so a
+    // new state costs a string replace; bounded by the model's states x elements x 2.
+    const TIME_SLOT = "\u0000time\u0000";
+    const templates = new Map<string, string>();
+    let shown: { cur: ClassifierState["current"]; problem: boolean; text: string } | undefined;
+    const statusText = (cur: NonNullable<ClassifierState["current"]>, problem: boolean): string => {
+      if (
+        shown?.cur &&
+        shown.problem === problem &&
+        shown.cur.state === cur.state &&
+        shown.cur.timeElement === cur.timeElement &&
+        shown.cur.since === cur.since
+      )
+        return shown.text;
+      const key = `${problem ? 1 : 0}\u0000${cur.state}\u0000${cur.timeElement}`;
+      let template = templates.get(key);
+      if (template === undefined) {
+        const subs = { state: cur.state, element: cur.timeElement, time: TIME_SLOT };
+        template = problem
+          ? RED._("state-classifier.status.stateUnusable", subs)
+          : RED._("state-classifier.status.state", subs);
+        templates.set(key, template);
+      }
+      const text = template.split(TIME_SLOT).join(clock(cur.since));
+      shown = { cur, problem, text };
+      return text;
+    };
+
     const showStatus = () => {
       const cur = state.current;
       if (!cur) {
@@ -169,40 +209,50 @@ export = (RED: NodeAPI) => {
         else status.set("idle", RED._("state-classifier.status.waiting"));
         return;
       }
-      const subs = { state: cur.state, element: cur.timeElement, time: clock(cur.since) };
-      if (state.problem) status.set("warning", RED._("state-classifier.status.stateUnusable", subs));
-      else status.set("ok", RED._("state-classifier.status.state", subs));
+      const problem = Boolean(state.problem);
+      status.set(problem ? "warning" : "ok", statusText(cur, problem));
     };
 
     const nextDue = (s: ClassifierState): number | null =>
       s.candidate ? s.candidate.since + cfg.minDurationMs : null;
 
     // Inputs and ticks run one after the other, after the stored state is loaded: an input that
-    // arrives while loading waits for it, in its order.
-    let queue: Promise<unknown>;
-    const enqueue = <T>(work: () => T): Promise<T> => {
-      const next = queue.then(work);
-      queue = next.catch(() => undefined);
-      return next;
-    };
+    // arrives while loading waits for it, in its order; once loaded, each runs at once.
+    const gate = new LoadGate();
+    // The flicker filter runs on the samples' clock (lib/state/clock.ts): samples that arrive late
+    // must not find every waiting state due at once.
+    const sampleClock = new SampleClock();
 
+    /** Due time the timer is armed for (kept while it does not change: no re-arming per sample). */
+    let armedDue: number | null = null;
     const arm = (due: number | null) => {
+      if (timer !== undefined && due === armedDue && !closed) return;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      armedDue = due;
       if (due === null || closed) return;
       timer = setTimeout(
         () => {
           timer = undefined;
-          enqueue(() => {
-            if (!closed) apply({ type: "tick" }, (m) => this.send(m));
-          }).catch((err: Error) => this.error(err.message));
+          const tick = () => {
+            if (!closed) apply({ type: "tick" }, (m) => this.send(m), sampleClock.now(Date.now()));
+          };
+          try {
+            const pending = gate.run(tick);
+            if (pending) pending.catch((err: Error) => this.error(err.message));
+          } catch (err) {
+            this.error((err as Error).message);
+          }
         },
-        Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())),
+        Math.min(MAX_TIMER_MS, Math.max(0, due - sampleClock.now(Date.now()))),
       );
     };
 
-    const apply = (input: ClassifierInput, send: Send) => {
-      const r = step(cfg, state, input, Date.now());
+    const apply = (input: ClassifierInput, send: Send, nowMs = Date.now()) => {
+      const r = step(cfg, state, input, nowMs);
+      // A sample that was used (not ignored as older than the last) sets the sample clock.
+      if (input.type === "sample" && r.state.lastTs === input.sample.ts)
+        sampleClock.observe(input.sample.ts, nowMs);
       state = r.state;
       persist.schedule({ v: 1, model, state });
       for (const w of r.warnings) this.warn(w);
@@ -216,26 +266,29 @@ export = (RED: NodeAPI) => {
     };
 
     status.set("busy", RED._("state-classifier.status.loading"));
-    queue = persist.load().then(
-      (stored) => {
-        if (closed) return;
-        if (stored !== undefined && stored !== null) {
-          if (isObject(stored) && stored.model === model && isState(stored.state)) state = stored.state;
-          else this.warn(RED._("state-classifier.errors.storedIgnored"));
-        }
-        showStatus();
-        arm(nextDue(state));
-      },
-      (err: Error) => {
-        this.warn(RED._("state-classifier.errors.loadFailed", { error: err.message }));
-        showStatus();
-      },
-    );
+    const loaded = persist
+      .load()
+      .then(
+        (stored) => {
+          if (closed) return;
+          if (stored !== undefined && stored !== null) {
+            if (isObject(stored) && stored.model === model && isState(stored.state)) state = stored.state;
+            else this.warn(RED._("state-classifier.errors.storedIgnored"));
+          }
+          showStatus();
+          arm(nextDue(state));
+        },
+        (err: Error) => {
+          this.warn(RED._("state-classifier.errors.loadFailed", { error: err.message }));
+          showStatus();
+        },
+      )
+      .then(() => gate.open());
 
     onInput(this, status, (msg: NodeMessageInFlow, send) =>
-      enqueue(() => {
-        const input = inputOf(msg.payload, assetNode?.path);
-        apply(input, send);
+      gate.run(() => {
+        const nowMs = Date.now();
+        apply(inputOf(msg.payload, assetNode?.path, nowMs), send, nowMs);
       }),
     );
 
@@ -244,7 +297,7 @@ export = (RED: NodeAPI) => {
       if (timer) clearTimeout(timer);
       timer = undefined;
       status.close();
-      queue
+      loaded
         .then(() => persist.flush())
         .catch((err: Error) => this.warn(RED._("state-classifier.errors.saveFailed", { error: err.message })))
         .finally(() => done());

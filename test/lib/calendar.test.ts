@@ -299,6 +299,288 @@ describe("lib/calendar: shifts over daylight-saving changes", () => {
   });
 });
 
+describe("lib/calendar: occurrences never overlap in real time, also where a clock change would make them", () => {
+  /** The occurrences as [id, start, end], and a check that each ends no later than the next starts. */
+  function occurrences(p: Plan, from: number, to: number): Array<[string, number, number]> {
+    const shifts = p.shiftsBetween(from, to);
+    for (let i = 1; i < shifts.length; i++)
+      assert.ok(
+        shifts[i - 1]!.end <= shifts[i]!.start,
+        `${shifts[i - 1]!.id} ends before ${shifts[i]!.id} starts`,
+      );
+    return shifts.map((s) => [s.id, s.start, s.end]);
+  }
+
+  // Europe/Berlin 2026-03-29: 02:00 CET (+1) jumps to 03:00 CEST (+2) at 01:00Z. A's end 02:30 is
+  // not a local time that night ("compatible": 03:30 CEST = 01:30Z), after B's start 03:00 CEST =
+  // 01:00Z; A ends at B's start. A: 22:00 CET = 21:00Z .. 01:00Z = 4 h; B: 01:00Z .. 10:00 CEST =
+  // 08:00Z = 7 h.
+  const berlinA: ShiftDef = { name: "A", days: [6], start: "22:00", end: "02:30", breaks: [] };
+  const berlinB: ShiftDef = { name: "B", days: [7], start: "03:00", end: "10:00", breaks: [] };
+  const berlinWant: Array<[string, number, number]> = [
+    ["2026-03-28 A", utc(2026, 3, 28, 21), utc(2026, 3, 29, 1)],
+    ["2026-03-29 B", utc(2026, 3, 29, 1), utc(2026, 3, 29, 8)],
+  ];
+
+  it("Europe/Berlin spring night: A 22:00-02:30 ends at B's start 03:00 CEST; A lasts 4 h, B 7 h", () => {
+    const p = plan({ shifts: [berlinA, berlinB] });
+    const from = utc(2026, 3, 28, 12);
+    const to = utc(2026, 3, 29, 12);
+    assert.deepEqual(occurrences(p, from, to), berlinWant, "occurrences");
+    const atB = p.planAt(utc(2026, 3, 29, 1));
+    assert.deepEqual(
+      [atB.kind, atB.shift?.id, atB.start, atB.end],
+      ["work", "2026-03-29 B", utc(2026, 3, 29, 1), utc(2026, 3, 29, 8)],
+      "B's start belongs to B",
+    );
+    const atA = p.planAt(utc(2026, 3, 29, 1) - 1);
+    assert.deepEqual(
+      [atA.kind, atA.shift?.id, atA.start, atA.end],
+      ["work", "2026-03-28 A", utc(2026, 3, 28, 21), utc(2026, 3, 29, 1)],
+      "A's last ms belongs to A",
+    );
+    assert.deepEqual(
+      walk(p, from, to).map((x) => [x.kind, x.shift?.id, x.start, x.end]),
+      [
+        ["off", undefined, utc(2026, 3, 23), utc(2026, 3, 28, 21)],
+        ["work", "2026-03-28 A", utc(2026, 3, 28, 21), utc(2026, 3, 29, 1)],
+        ["work", "2026-03-29 B", utc(2026, 3, 29, 1), utc(2026, 3, 29, 8)],
+        ["off", undefined, utc(2026, 3, 29, 8), utc(2026, 3, 30)],
+      ],
+      "pieces tile: off, A, B, off (off cut at Mondays 00:00Z)",
+    );
+    assert.deepEqual(totals(p, from, to), { work: 11 * H, down: 0 }, "21:00Z .. 08:00Z, counted once");
+    const summary = summarizeShifts(
+      p,
+      startOfLocalDate("2026-03-28", "Europe/Berlin")!,
+      startOfLocalDate("2026-03-28", "Europe/Berlin", 2)!,
+    );
+    assert.deepEqual(
+      summary.map((x) => [x.id, x.localStart, x.localEnd, x.durationMs, x.workMs, x.plannedDownMs]),
+      [
+        ["2026-03-28 A", "2026-03-28 22:00 +01:00", "2026-03-29 03:00 +02:00", 4 * H, 4 * H, 0],
+        ["2026-03-29 B", "2026-03-29 03:00 +02:00", "2026-03-29 10:00 +02:00", 7 * H, 7 * H, 0],
+      ],
+      "preview: 4 h + 7 h = the 11 h from 21:00Z to 08:00Z",
+    );
+    // A week earlier (CET all night): A 21:00Z .. 02:30 CET = 01:30Z (4.5 h); B 02:00Z .. 09:00Z.
+    assert.deepEqual(
+      occurrences(p, utc(2026, 3, 21, 12), utc(2026, 3, 22, 12)),
+      [
+        ["2026-03-21 A", utc(2026, 3, 21, 21), utc(2026, 3, 22, 1, 30)],
+        ["2026-03-22 B", utc(2026, 3, 22, 2), utc(2026, 3, 22, 9)],
+      ],
+      "an ordinary night",
+    );
+  });
+
+  it("Europe/Berlin spring night: the same B as an exception is not refused (checked on the clock) and A ends at its start", () => {
+    const p = plan({
+      shifts: [berlinA, { ...berlinB, name: "B", days: [1] }],
+      exceptions: [{ date: "2026-03-29", shifts: [{ name: "B", start: "03:00", end: "10:00", breaks: [] }] }],
+    });
+    assert.deepEqual(occurrences(p, utc(2026, 3, 28, 12), utc(2026, 3, 29, 12)), berlinWant, "occurrences");
+  });
+
+  it("Europe/Berlin spring night: a break ending in the gap ends where the next break starts", () => {
+    // Coffee 01:30 CET = 00:30Z .. 02:30 (-> 03:30 CEST = 01:30Z), Meal 03:00-03:30 CEST = 01:00Z-01:30Z:
+    // Coffee ends at 01:00Z (30 min); the shift 21:00Z .. 06:00 CEST = 04:00Z is 7 h, 1 h of it breaks.
+    const p = plan({
+      shifts: [
+        night(
+          [6],
+          [
+            { name: "Coffee", start: "01:30", end: "02:30" },
+            { name: "Meal", start: "03:00", end: "03:30" },
+          ],
+        ),
+      ],
+    });
+    const coffee = p.planAt(utc(2026, 3, 29, 0, 45));
+    assert.deepEqual(
+      [coffee.kind, coffee.reason, coffee.start, coffee.end],
+      ["planned-down", "Coffee", utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1)],
+      "Coffee",
+    );
+    const meal = p.planAt(utc(2026, 3, 29, 1));
+    assert.deepEqual(
+      [meal.kind, meal.reason, meal.start, meal.end],
+      ["planned-down", "Meal", utc(2026, 3, 29, 1), utc(2026, 3, 29, 1, 30)],
+      "Meal",
+    );
+    assert.deepEqual(
+      totals(p, utc(2026, 3, 28, 21), utc(2026, 3, 29, 4)),
+      { work: 6 * H, down: 1 * H },
+      "totals",
+    );
+    const [s] = summarizeShifts(p, utc(2026, 3, 28, 12), utc(2026, 3, 29, 0));
+    assert.deepEqual(
+      s?.plannedDown.map((d) => [d.reason, d.localStart, d.localEnd, d.durationMs]),
+      [
+        ["Coffee", "2026-03-29 01:30 +01:00", "2026-03-29 03:00 +02:00", 30 * MIN],
+        ["Meal", "2026-03-29 03:00 +02:00", "2026-03-29 03:30 +02:00", 30 * MIN],
+      ],
+      "preview breaks",
+    );
+  });
+
+  it("America/New_York spring night: a shift starting in the gap that the next shift overtakes does not take place", () => {
+    // 2026-03-08: 02:00 EST (-5) jumps to 03:00 EDT (-4) at 07:00Z. A Sat 22:00 EST = 03:00Z ..
+    // 02:15 (-> 03:15 EDT = 07:15Z); B 02:15-02:45 (-> 07:15Z-07:45Z); C 03:00 EDT = 07:00Z ..
+    // 10:00 EDT = 14:00Z. C starts before A's and B's ends: A ends at 07:00Z (4 h), B is left
+    // with nothing, C lasts 7 h.
+    const shifts: ShiftDef[] = [
+      { name: "A", days: [6], start: "22:00", end: "02:15", breaks: [] },
+      { name: "B", days: [7], start: "02:15", end: "02:45", breaks: [] },
+      { name: "C", days: [7], start: "03:00", end: "10:00", breaks: [] },
+    ];
+    const p = plan({ timeZone: "America/New_York", shifts });
+    const from = utc(2026, 3, 7, 12);
+    const to = utc(2026, 3, 8, 18);
+    assert.deepEqual(
+      occurrences(p, from, to),
+      [
+        ["2026-03-07 A", utc(2026, 3, 8, 3), utc(2026, 3, 8, 7)],
+        ["2026-03-08 C", utc(2026, 3, 8, 7), utc(2026, 3, 8, 14)],
+      ],
+      "occurrences",
+    );
+    assert.deepEqual(p.planAt(utc(2026, 3, 8, 7, 20)).shift?.id, "2026-03-08 C", "07:20Z is C's");
+    assert.deepEqual(totals(p, from, to), { work: 11 * H, down: 0 }, "03:00Z .. 14:00Z");
+    const summary = summarizeShifts(p, from, to);
+    assert.deepEqual(
+      summary.map((x) => [x.id, x.localEnd, x.durationMs]),
+      [
+        ["2026-03-07 A", "2026-03-08 03:00 -04:00", 4 * H],
+        ["2026-03-08 C", "2026-03-08 10:00 -04:00", 7 * H],
+      ],
+      "preview",
+    );
+    // A week later (EDT): A 22:00 EDT = 02:00Z .. 02:15 EDT = 06:15Z; B 06:15Z-06:45Z; C 07:00Z-14:00Z.
+    assert.deepEqual(
+      occurrences(p, utc(2026, 3, 14, 12), utc(2026, 3, 15, 18)),
+      [
+        ["2026-03-14 A", utc(2026, 3, 15, 2), utc(2026, 3, 15, 6, 15)],
+        ["2026-03-15 B", utc(2026, 3, 15, 6, 15), utc(2026, 3, 15, 6, 45)],
+        ["2026-03-15 C", utc(2026, 3, 15, 7), utc(2026, 3, 15, 14)],
+      ],
+      "an ordinary night",
+    );
+  });
+
+  it("America/New_York autumn night: a shift ending in the repeated hour ends at its first pass, where the next starts", () => {
+    // 2026-11-01: 02:00 EDT (-4) goes back to 01:00 EST (-5) at 06:00Z; 01:30 is its first pass,
+    // 01:30 EDT = 05:30Z. A Sat 22:00 EDT = 02:00Z .. 05:30Z (3.5 h); B 05:30Z .. 10:00 EST = 15:00Z (9.5 h).
+    const p = plan({
+      timeZone: "America/New_York",
+      shifts: [
+        { name: "A", days: [6], start: "22:00", end: "01:30", breaks: [] },
+        { name: "B", days: [7], start: "01:30", end: "10:00", breaks: [] },
+      ],
+    });
+    const from = utc(2026, 10, 31, 12);
+    const to = utc(2026, 11, 1, 18);
+    assert.deepEqual(
+      occurrences(p, from, to),
+      [
+        ["2026-10-31 A", utc(2026, 11, 1, 2), utc(2026, 11, 1, 5, 30)],
+        ["2026-11-01 B", utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 15)],
+      ],
+      "occurrences",
+    );
+    assert.deepEqual(totals(p, from, to), { work: 13 * H, down: 0 }, "02:00Z .. 15:00Z");
+  });
+
+  it("America/Santiago spring night (clock change at midnight): F 20:00-00:30 ends at G's start 01:00", () => {
+    // 2026-09-06: 00:00 (-4) jumps to 01:00 (-3) at 04:00Z. F Sat 20:00 -04 = 2026-09-06 00:00Z ..
+    // 00:30 (-> 01:30 -03 = 04:30Z), G Sun 01:00 -03 = 04:00Z .. 09:00 -03 = 12:00Z; H 00:40-00:50
+    // lies wholly in the gap (-> 04:40Z-04:50Z, inside G) and does not take place. F: 4 h, G: 8 h.
+    const p = plan({
+      timeZone: "America/Santiago",
+      shifts: [
+        { name: "F", days: [6], start: "20:00", end: "00:30", breaks: [] },
+        { name: "H", days: [7], start: "00:40", end: "00:50", breaks: [] },
+        { name: "G", days: [7], start: "01:00", end: "09:00", breaks: [] },
+      ],
+    });
+    const from = utc(2026, 9, 5, 12);
+    const to = utc(2026, 9, 6, 18);
+    assert.deepEqual(
+      occurrences(p, from, to),
+      [
+        ["2026-09-05 F", utc(2026, 9, 6, 0), utc(2026, 9, 6, 4)],
+        ["2026-09-06 G", utc(2026, 9, 6, 4), utc(2026, 9, 6, 12)],
+      ],
+      "occurrences",
+    );
+    assert.deepEqual(totals(p, from, to), { work: 12 * H, down: 0 }, "00:00Z .. 12:00Z");
+  });
+
+  // Ends and starts in and next to the skipped and repeated hours of each zone.
+  const awkward: ShiftDef[] = [
+    {
+      name: "A",
+      days: [6],
+      start: "21:00",
+      end: "02:30",
+      breaks: [{ name: "X", start: "01:30", end: "02:15" }],
+    },
+    { name: "B", days: [7], start: "02:30", end: "02:45", breaks: [] },
+    {
+      name: "C",
+      days: [7],
+      start: "03:00",
+      end: "12:00",
+      breaks: [{ name: "Y", start: "03:00", end: "03:10" }],
+    },
+    { name: "D", days: [6], start: "12:00", end: "20:00", breaks: [] },
+    { name: "E", days: [6], start: "20:00", end: "20:30", breaks: [] },
+  ];
+  const awkwardMidnight: ShiftDef[] = [
+    {
+      name: "F",
+      days: [6],
+      start: "20:00",
+      end: "00:30",
+      breaks: [{ name: "X", start: "23:45", end: "00:15" }],
+    },
+    { name: "H", days: [7], start: "00:40", end: "00:50", breaks: [] },
+    {
+      name: "G",
+      days: [7],
+      start: "01:00",
+      end: "09:00",
+      breaks: [{ name: "Y", start: "01:00", end: "01:10" }],
+    },
+  ];
+  for (const [zone, shifts] of [
+    ["Europe/Berlin", awkward],
+    ["America/New_York", awkward],
+    ["America/Santiago", awkwardMidnight],
+  ] as const) {
+    it(`${zone}: a year of awkward shifts around the changes tiles, and no time is planned twice`, () => {
+      const p = plan({ timeZone: zone, shifts });
+      const from = utc(2026, 1, 5);
+      const to = from + 52 * 7 * 24 * H;
+      const all = occurrences(p, from, to);
+      assert.ok(all.length > 150, `${zone}: occurrences found`);
+      const pieces = walk(p, from, to);
+      let shiftTime = 0;
+      for (const [, start, end] of all) shiftTime += Math.min(end, to) - Math.max(start, from);
+      for (let i = 1; i < pieces.length; i++)
+        assert.equal(pieces[i]!.start, pieces[i - 1]!.end, `${zone}: contiguous at ${pieces[i]!.start}`);
+      for (const x of pieces)
+        if (x.kind !== "off")
+          assert.ok(
+            x.shift && x.shift.start <= x.start && x.end <= x.shift.end,
+            `${zone}: piece inside its shift`,
+          );
+      const t = totals(p, from, to);
+      assert.equal(t.work + t.down, shiftTime, `${zone}: planned time = the shifts' time, nothing twice`);
+    });
+  }
+});
+
 describe("lib/calendar: pattern, holidays, exceptions, planned downtime", () => {
   it("a shift crossing midnight belongs to the day it starts; Sunday night runs into Monday", () => {
     const p = plan({ shifts: [night([7], [{ name: "Meal", start: "01:00", end: "01:30" }])] });
@@ -674,6 +956,16 @@ describe("lib/calendar: configuration errors name the field and the expected for
       },
       field: "plannedDowntime[0].end",
       message: /^must be after start \("2026-06-03T10:00"\), got "2026-06-03T09:00"$/,
+    },
+    {
+      what: "planned downtime after its start on the clock but not in real time (spring gap)",
+      change: (c) => {
+        // 02:30 does not exist on 2026-03-29 in Berlin: 03:30 CEST, after the end 03:15 CEST.
+        c.plannedDowntime = [{ name: "Maintenance", start: "2026-03-29T02:30", end: "2026-03-29T03:15" }];
+      },
+      field: "plannedDowntime[0].end",
+      message:
+        /^must be after start \("2026-03-29T02:30"\) in real time, got "2026-03-29T03:15"; the clock change reads the start as 2026-03-29 03:30 \+02:00 and the end as 2026-03-29 03:15 \+02:00$/,
     },
     {
       what: "planned downtime with a bad date-time",

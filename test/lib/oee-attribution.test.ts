@@ -186,3 +186,29 @@ describe("lib/oee: late state changes", () => {
     assert.equal(late[0]!.data?.lateMs, 30_000, "lateness in the event");
   });
 });
+
+describe("lib/oee: reasons of the states of one stop", () => {
+  // docs/oee.md "Stops and reasons": the first reason of the stop is its reason; a different reason
+  // from a state of another element is that element's reason; an element keeps its first reason
+  // (its time so far was booked under it).
+  it("each element of a stop is booked to the first reason given for it", () => {
+    const stop = t("07:00");
+    const r = run(config({ rollingMs: 600 * MIN }), null, [
+      stateAt(change(t("06:00"), "run", "APT")),
+      stateAt(change(stop, "held", "ADET", { stopStart: stop, reason: "jam" })),
+      // a later ADET state of the same stop with another reason: ADET stays "jam"
+      stateAt(change(t("07:10"), "unholding", "ADET", { stopStart: stop, reason: "other" })),
+      // another element: its own reason
+      stateAt(change(t("07:20"), "setup", "AUST", { stopStart: stop, reason: "changeover" })),
+      stateAt(change(t("07:50"), "run", "APT")),
+      at(t("08:00"), { type: "report" }),
+    ]);
+    const rep = findReport(r.reports, "rolling", undefined, false);
+    assert.deepEqual(
+      lossMap(rep),
+      { "changeover/AUST": [30 * MIN, 1], "jam/ADET": [20 * MIN, 1] },
+      "ADET 07:00-07:20 jam, AUST 07:20-07:50 changeover",
+    );
+    assertWhole(rep, "rolling");
+  });
+});

@@ -280,6 +280,42 @@ describe("lib/oee/counter: counterStep", () => {
     });
   }
 
+  // A step down is a wrap only when the counter came from the upper half of its range
+  // (prev - cur > modulus / 2, the half-range rule of RFC 1982 serial numbers) and the wrapped
+  // step is plausible; otherwise it is a reset. maxDelta here is that of a long stop (4 h at a
+  // PRI of 0.5 s, factor 3: 3 x 28 800 + 10 = 86 410), larger than a UInt16 range.
+  const long = maxCounterDelta(3, 4 * 3_600_000, 0.5);
+  const halfRange: Array<[string, CounterWrap, number, number, number, string]> = [
+    ["uint16 reset 1100 -> 0 after a long stop", "uint16", 1100, 0, 0, "counterReset"],
+    ["uint16 reset 1100 -> 7: the 7 made since", "uint16", 1100, 7, 7, "counterReset"],
+    ["uint16 wrap 65000 -> 100: 536 + 100", "uint16", 65_000, 100, 536 + 100, "counterWrap"],
+    // 32868 - 99 = 32769 > 32768: wrap, 65536 - 32868 + 99 = 32767
+    ["uint16 just above half the range down is a wrap", "uint16", 32_868, 99, 32_767, "counterWrap"],
+    // 32868 - 100 = 32768, not more than half: reset, the 100 since
+    ["uint16 exactly half the range down is a reset", "uint16", 32_868, 100, 100, "counterReset"],
+    ["uint32 reset 5000 -> 10", "uint32", 5000, 10, 10, "counterReset"],
+    ["uint32 wrap 4294967000 -> 500: 296 + 500", "uint32", 4_294_967_000, 500, 296 + 500, "counterWrap"],
+  ];
+  for (const [name, wrap, prev, cur, delta, event] of halfRange) {
+    it(`half-range rule: ${name}`, () => {
+      assert.equal(long, 86_410, "maxDelta of the long stop");
+      const out = counterStep(prev, cur, wrap, long);
+      assert.equal(out.event, event, "event");
+      assert.equal(out.delta, delta, "delta");
+      assert.equal(out.baseline, cur, "baseline");
+    });
+  }
+
+  it("flags a number that is no reading of the counter type as out of range (skipped)", () => {
+    assert.equal(counterStep(10, U32, "uint32", 100).outOfRange, true, "above UInt32");
+    assert.equal(counterStep(10, 70_000, "uint16", 100).outOfRange, true, "above UInt16");
+    assert.equal(counterStep(10, -1, "uint32", 100).outOfRange, true, "negative unsigned");
+    assert.equal(counterStep(10, 12.5, "uint32", 100).outOfRange, true, "not whole");
+    assert.equal(counterStep(10, null, "uint32", 100).outOfRange, undefined, "no number: just skipped");
+    assert.equal(counterStep(10, "12", "uint32", 100).outOfRange, undefined, "text: just skipped");
+    assert.equal(counterStep(10, 12, "uint32", 100).outOfRange, undefined, "a reading");
+  });
+
   it("never returns a negative, fractional or absurd step over random readings", () => {
     const rnd = prng(7);
     for (const wrap of ["uint32", "uint16", "int32", "none"] as const) {
@@ -450,6 +486,109 @@ describe("lib/oee: counters in the reducer", () => {
     const rep = findReport(r.reports, "rolling", undefined, false);
     assert.deepEqual(rep.counts, { pq: 30, gq: 26, sq: 2, rq: 2 }, "30 produced, 2 scrap, 2 rework, 26 good");
     near2(rep.quality, 26 / 30, "quality");
+  });
+});
+
+describe("lib/oee: counter regressions (review of issue 4)", () => {
+  const t0 = berlin("06:00");
+  const H = 60 * MIN;
+  const values = (ts: number, v: Record<string, number>) => sampleAt(sample(ts, v));
+
+  it("a UInt16 counter reset to 0 during a 4 h stop counts 0 parts, not a wrap of +64436", () => {
+    const cfg = config({
+      rollingMs: 60 * MIN,
+      rejectTag: "",
+      counterWrap: "uint16",
+      idealCycleTimeS: 0.5,
+    });
+    const r = run(cfg, null, [
+      stateAt(change(t0, "run", "APT")),
+      values(t0, { good: 1000 }),
+      values(t0 + MIN, { good: 1100 }),
+      stateAt(change(t0 + MIN, "down", "ADET", { stopStart: t0 + MIN })),
+      values(t0 + 4 * H, { good: 0 }),
+      { now: t0 + 4 * H, input: { type: "report" } },
+    ]);
+    assert.deepEqual(
+      r.events.map((e) => [e.event, e.data?.counted]),
+      [["counterReset", 0]],
+      "a reset, counting the 0 parts since it",
+    );
+    // The rolling hour (3 h after the last part) holds no part.
+    assert.equal(findReport(r.reports, "rolling", undefined, false).counts.pq, 0, "no phantom parts");
+  });
+
+  it("total-good: good and total in separate samples count every part good", () => {
+    // 15 parts a second, all good; the good counter's notification comes 50 ms before the total's.
+    const cfg = config({
+      rollingMs: 60 * MIN,
+      counterMode: "total-good",
+      goodTag: "good",
+      totalTag: "total",
+      rejectTag: "",
+      idealCycleTimeS: 0.05,
+    });
+    const inputs = [stateAt(change(t0, "run", "APT")), values(t0, { good: 0, total: 0 })];
+    for (let i = 1; i <= 10; i++) {
+      inputs.push(values(t0 + i * 1000, { good: 15 * i }));
+      inputs.push(values(t0 + i * 1000 + 50, { total: 15 * i }));
+    }
+    inputs.push({ now: t0 + 11_000, input: { type: "report" } });
+    const r = run(cfg, null, inputs);
+    assert.deepEqual(
+      findReport(r.reports, "rolling", undefined, false).counts,
+      { pq: 150, gq: 150, sq: 0, rq: 0 },
+      "10 x 15 parts, all good",
+    );
+    assert.deepEqual(r.events, [], "nothing dropped or implausible");
+  });
+
+  it("total-reject: a reject burst in a sample without the total waits for the total", () => {
+    // 12 rejects seen at +60 s, the total (50) 100 ms later: 12 scrap, 38 good.
+    const cfg = config({
+      rollingMs: 60 * MIN,
+      counterMode: "total-reject",
+      goodTag: "",
+      totalTag: "total",
+      rejectTag: "reject",
+      idealCycleTimeS: 1,
+    });
+    const r = run(cfg, null, [
+      stateAt(change(t0, "run", "APT")),
+      values(t0, { reject: 0, total: 0 }),
+      values(t0 + MIN, { reject: 12 }),
+      values(t0 + MIN + 100, { total: 50 }),
+      { now: t0 + MIN + 100, input: { type: "report" } },
+    ]);
+    assert.deepEqual(
+      findReport(r.reports, "rolling", undefined, false).counts,
+      { pq: 50, gq: 38, sq: 12, rq: 0 },
+      "12 scrap of 50",
+    );
+    assert.deepEqual(r.events, [], "no parts dropped");
+  });
+
+  it("a reading out of the counter type's range is reported once per streak, naming tag, value and range", () => {
+    const cfg = config({ rollingMs: 60 * MIN, rejectTag: "", idealCycleTimeS: 1 });
+    const big = 5_000_000_000; // a 64-bit lifetime counter read as UInt32
+    const r = run(cfg, null, [
+      stateAt(change(t0, "run", "APT")),
+      values(t0, { good: big }),
+      values(t0 + MIN, { good: big + 55 }),
+      values(t0 + 2 * MIN, { good: 100 }), // in range again: the streak ends (a baseline)
+      values(t0 + 3 * MIN, { good: big + 200 }), // a new streak
+    ]);
+    const implausible = r.events.filter((e) => e.event === "counterImplausible");
+    assert.deepEqual(
+      implausible.map((e) => e.ts),
+      [t0, t0 + 3 * MIN],
+      "once at the start of each streak",
+    );
+    for (const e of implausible) {
+      assert.match(e.text, /good/, "names the tag");
+      assert.match(e.text, /5000000\d+/, "names the value");
+      assert.match(e.text, /uint32 range 0\.\.4294967295/, "names the range");
+    }
   });
 });
 

@@ -88,6 +88,53 @@ describe("lib/oee: order windows", () => {
     assert.equal(r.state.order?.id, "A", "A still open");
     assert.equal(r.reports.length, 0, "no report");
   });
+
+  it("an order window opened before the first StateChange starts at it: its elements fill its length", () => {
+    // Time is attributed from the first StateChange on (docs/oee.md, Time model); without a
+    // calendar every instant is planned, so POT = the window's length.
+    const r = run(config(), null, [
+      at(t("05:50"), { type: "order", action: "start", orderId: "early", ts: t("05:50") }),
+      stateAt(change(t("06:00"), "run", "APT")),
+      stateAt(change(t("06:40"), "down", "ADET", { stopStart: t("06:40") })),
+      at(t("07:00"), { type: "order", action: "end", orderId: "early", ts: t("07:00") }),
+    ]);
+    const rep = findReport(r.reports, "order", "early", true);
+    assert.deepEqual([rep.window.start, rep.window.end], [t("06:00"), t("07:00")], "from the first state");
+    assert.equal(rep.times.allMs, 60 * MIN, "60 min long");
+    assert.equal(rep.times.aptMs, 40 * MIN, "APT 06:00-06:40");
+    assert.equal(rep.times.adetMs, 20 * MIN, "ADET 06:40-07:00");
+    assert.equal(rep.times.potMs, rep.times.allMs, "every ms of it in one element");
+  });
+
+  it("an order window that also ends before the first StateChange covers no time", () => {
+    const r = run(config(), null, [
+      at(t("05:50"), { type: "order", action: "start", orderId: "gone", ts: t("05:50") }),
+      at(t("05:55"), { type: "order", action: "end", orderId: "gone", ts: t("05:55") }),
+      stateAt(change(t("06:00"), "run", "APT")),
+    ]);
+    const rep = findReport(r.reports, "order", "gone", true);
+    assert.equal(rep.window.end, rep.window.start, "start = end");
+    assert.equal(rep.times.allMs, 0, "no time");
+    assert.equal(rep.times.potMs, 0, "no element time");
+  });
+
+  it("parts of a sample dated after an order ended go to the next order, though both waited for time", () => {
+    // grace 5 s: the samples at +60 s and +62 s wait until time reaches them; order A ends at +61 s.
+    const t0 = t("06:00");
+    const cfg = config({ graceMs: 5000, rejectTag: "", idealCycleTimeS: 0.1 });
+    const r = run(cfg, null, [
+      at(t0, { type: "order", action: "start", orderId: "A", ts: t0 }),
+      stateAt(change(t0, "run", "APT")),
+      sampleAt(sample(t0, { good: 0 })),
+      sampleAt(sample(t0 + 60_000, { good: 500 })), // made during A
+      sampleAt(sample(t0 + 62_000, { good: 520 })), // made after A ended
+      at(t0 + 62_500, { type: "order", action: "end", orderId: "A", ts: t0 + 61_000 }),
+      at(t0 + 62_600, { type: "order", action: "start", orderId: "B", ts: t0 + 61_000 }),
+      at(t0 + 120_000, { type: "report" }),
+    ]);
+    assert.equal(findReport(r.reports, "order", "A", true).counts.gq, 500, "A: the 500 made before its end");
+    assert.equal(findReport(r.reports, "order", "B", false).counts.gq, 20, "B: the 20 made after");
+  });
 });
 
 describe("lib/oee: rolling window", () => {

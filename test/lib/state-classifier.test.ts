@@ -5,6 +5,7 @@
  * clocks; expected values worked out by hand.
  */
 import assert from "node:assert/strict";
+import { OEE_DEFAULTS, initialState as oeeInitial, step as oeeStep } from "../../lib/oee/oee";
 import { DEFAULT_CONFIG, initialState, step } from "../../lib/state/classifier";
 import type { ClassifierConfig, ClassifierInput, ClassifierState } from "../../lib/state/types";
 import type { MachineSample, StateChange, TagScalar, TagValue } from "../../lib/types";
@@ -293,6 +294,26 @@ describe("lib/state classifier: bad, stale and out-of-order inputs", () => {
     assert.equal(run.changes[0]?.state, "Execute");
   });
 
+  it("a sample dated more than 5 min after the clock is ignored with a warning (it would block every later one)", () => {
+    const run = new Run(config());
+    run.at(T0, { StateCurrent: EXECUTE });
+    const before = run.state;
+    const future = T0 + 10 * S + 5 * 60 * S + 1; // 1 ms beyond the 5 min allowed
+    assert.deepEqual(
+      run.input({ type: "sample", sample: sample(future, { StateCurrent: P.Held }) }, T0 + 10 * S),
+      [],
+    );
+    assert.match(run.warnings[0] ?? "", /in the future/);
+    assert.deepEqual(run.state, before, "state unchanged");
+    // 5 min ahead is still taken (clock skew), and a later sample in time is not blocked.
+    run.input({ type: "sample", sample: sample(T0 + 20 * S, { StateCurrent: P.Held }) }, T0 + 20 * S);
+    assert.deepEqual(
+      run.changes.map((c) => c.state),
+      ["Execute", "Held"],
+      "the next sample continues",
+    );
+  });
+
   it("a sample older than the last one is ignored with a warning", () => {
     const run = new Run(config());
     run.at(T0 + 10 * S, { StateCurrent: EXECUTE });
@@ -333,7 +354,7 @@ describe("lib/state classifier: bad, stale and out-of-order inputs", () => {
 });
 
 describe("lib/state classifier: reasons and re-coding", () => {
-  it("the reason tag names the stop; the first non-empty reason of the episode stays", () => {
+  it("the reason tag names the stop: its first non-empty reason stays the stop's; each state carries its own reason, else the stop's", () => {
     const run = new Run(config());
     run.packml([
       [0, EXECUTE, ""],
@@ -344,9 +365,78 @@ describe("lib/state classifier: reasons and re-coding", () => {
     ]);
     assert.deepEqual(
       run.changes.map((c) => c.reason?.code),
-      [undefined, "Filling valve 7 blocked", "Filling valve 7 blocked", "Filling valve 7 blocked", undefined],
+      // Held has its own reason (the tag says "Operator hold"); Unholding has none (tag empty): the stop's.
+      [undefined, "Filling valve 7 blocked", "Operator hold", "Filling valve 7 blocked", undefined],
     );
-    assert.deepEqual(run.state.stops[0]?.reason, { code: "Filling valve 7 blocked" });
+    assert.deepEqual(
+      run.state.stops[0]?.reason,
+      { code: "Filling valve 7 blocked" },
+      "the stop's first reason",
+    );
+  });
+
+  it("rules: each state of a stop carries its own rule's reason; the stop keeps its first for re-codes", () => {
+    const M = 60 * S;
+    const run = new Run(
+      config({
+        model: "simple",
+        reasonTag: "",
+        rules: [
+          { state: "run", when: [{ tag: "mode", op: "==", value: "run" }] },
+          { state: "setup", when: [{ tag: "mode", op: "==", value: "setup" }], reason: "changeover" },
+          { state: "idle", when: [{ tag: "mode", op: "==", value: "idle" }], reason: "no-order" },
+        ],
+      }),
+    );
+    for (const [min, mode] of [
+      [0, "run"],
+      [10, "idle"],
+      [25, "setup"],
+      [50, "run"],
+    ] as const)
+      run.at(T0 + min * M, { mode });
+    assert.deepEqual(
+      run.changes.map((c) => [c.state, c.timeElement, c.reason?.code, c.stopStart]),
+      [
+        ["run", "APT", undefined, undefined],
+        ["idle", "ADOT", "no-order", T0 + 10 * M],
+        ["setup", "AUST", "changeover", T0 + 10 * M],
+        ["run", "APT", undefined, undefined],
+      ],
+      "the setup state's own reason, in the same stop",
+    );
+    assert.deepEqual(run.state.stops[0]?.reason, { code: "no-order" }, "the stop's first reason");
+    // A re-code of the stop names the stop's reason as the previous one.
+    const [recode] = run.input(
+      { type: "recode", reason: { code: "planning" }, start: T0 + 20 * M },
+      T0 + 60 * M,
+    );
+    assert.deepEqual(
+      recode?.recode,
+      { previousReason: { code: "no-order" } },
+      "previous = the stop's reason",
+    );
+    // Through the OEE reducer: each element of the stop is booked to its own state's reason.
+    const cfg = {
+      ...OEE_DEFAULTS,
+      rollingMs: 3_600_000,
+      interimMs: 0,
+      graceMs: 0,
+      goodTag: "g",
+      rejectTag: "",
+    };
+    let oee = oeeInitial();
+    for (const c of run.changes.slice(0, 4))
+      oee = oeeStep(cfg, null, oee, { type: "state", change: c }, c.ts).state;
+    const losses = oeeStep(cfg, null, oee, { type: "report" }, T0 + 60 * M).reports[0]?.losses;
+    assert.deepEqual(
+      losses,
+      [
+        { reason: "changeover", timeElement: "AUST", durationMs: 25 * M, events: 1 },
+        { reason: "no-order", timeElement: "ADOT", durationMs: 15 * M, events: 1 },
+      ],
+      "setup 25 min changeover, idle 15 min no-order",
+    );
   });
 
   it("a reason that arrives later during a stop re-codes it", () => {
@@ -372,12 +462,13 @@ describe("lib/state classifier: reasons and re-coding", () => {
         recode: { previousReason: null },
       },
     ]);
-    // the next state of the stop carries it; no second re-code
+    // the next state of the stop carries its own reason; the stop keeps its first; no second re-code
     const next = run.at(T0 + 20 * S, { StateCurrent: P.Unholding, StopReason: "Other" });
     assert.deepEqual(
       next.map((c) => [c.state, c.reason?.code, c.recode]),
-      [["Unholding", "Jam at infeed", undefined]],
+      [["Unholding", "Other", undefined]],
     );
+    assert.deepEqual(run.state.stops[0]?.reason, { code: "Jam at infeed" }, "the stop's reason");
   });
 
   it("a numeric reason code counts, 0 does not", () => {

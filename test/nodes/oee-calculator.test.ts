@@ -7,7 +7,9 @@
  * Time: the reducer books time up to the latest state change, and on every step up to its
  * watermark Date.now() - grace. The tests date their messages minutes in the past and set grace
  * to an hour, so the watermark stays behind them: time is booked exactly up to the message times
- * and an interim report ends at the last state change. No interim or rolling timer runs, and a
+ * and an interim report ends at the last state change. Parts are booked when time reaches their
+ * sample (so that a report's counts and times cover the same span): the tests end with a state
+ * change at or after their last sample. No interim or rolling timer runs, and a
  * test calendar puts the one shift at a known instant, so every figure is hand arithmetic.
  */
 import assert from "node:assert/strict";
@@ -40,14 +42,24 @@ type Receiver = Node & { receive(msg: Record<string, unknown>): void };
 
 // ---- a calendar config node with one shift at a known instant --------------------------------
 
+/** When set, the test calendar fails from this instant on: a stand-in for a bug that makes a step throw. */
+let failsFrom: number | null = null;
+
 /** One 8 h shift "Early" from `start`; off before and after. */
 function oneShift(start: number): Plan {
   const shift: ShiftInstance = { id: "test Early", name: "Early", start, end: start + 8 * HOUR };
   return {
     timeZone: "UTC",
     planAt(ms: number): PlanPiece {
+      if (failsFrom !== null && ms >= failsFrom) throw new Error("the test calendar failed");
       if (ms < shift.start) return { kind: "off", start: shift.start - 16 * HOUR, end: shift.start };
-      if (ms < shift.end) return { kind: "work", start: shift.start, end: shift.end, shift };
+      if (ms < shift.end)
+        return {
+          kind: "work",
+          start: shift.start,
+          end: failsFrom !== null ? Math.min(shift.end, failsFrom) : shift.end,
+          shift,
+        };
       return { kind: "off", start: shift.end, end: shift.end + 16 * HOUR };
     },
     shiftsBetween: (from: number, to: number) => (from < shift.end && to > shift.start ? [shift] : []),
@@ -328,6 +340,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
     // reset: the PLC restarted the counter; 5 parts since the reset
     w.oee.receive(sample(t0 + 180 * S, 5, 0));
     w.oee.receive(sample(t0 + 240 * S, 25, 0)); // +20
+    w.oee.receive(state(t0 + 240 * S, "idle", "ADOT", { previousState: "run", stopStart: t0 + 240 * S }));
     const r = await shiftReport(w);
     assert.equal(r.counts.gq, 10 + 30 + 5 + 20, "GQ across wrap and reset");
     assert.equal(r.counts.sq, 0, "SQ");
@@ -358,6 +371,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
     w.oee.receive(sample(t0 + 120 * S, 200, 3));
     w.oee.receive(state(t0 + 120 * S, "idle", "ADOT", { previousState: "run", stopStart: t0 + 120 * S }));
     w.oee.receive({ payload: { good: 5, reject: 1, ts: t0 + 130 * S } });
+    w.oee.receive(state(t0 + 130 * S, "run", "APT", { previousState: "idle" }));
     const before = await shiftReport(w);
     assert.equal(before.counts.gq, 105, "GQ before");
     assert.equal(before.counts.sq, 3, "SQ before");
@@ -403,6 +417,39 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
         payload: { kind: "Alarm", id: "x" },
         error: /^InputError: payload\.kind must be "StateChange", "MachineSample" or "ProductionOrder"/,
       },
+      // Times far from the clock (lib/validate checkInputTime: 7 days before to 5 min after now).
+      {
+        what: "a StateChange dated in seconds instead of milliseconds",
+        payload: { ...(state(t0 + 140 * S, "run", "APT").payload as object), ts: Math.floor(t0 / 1000) },
+        error:
+          /^InputError: payload\.ts must be within 7 days before and 5 minutes after now \(epoch ms or ISO 8601\), got 1970-01-21T/,
+      },
+      {
+        what: "a sample 10 minutes ahead of the clock",
+        payload: sample(Date.now() + 10 * MIN, 300, 3).payload,
+        error: /^InputError: payload\.ts must be within 7 days before and 5 minutes after now/,
+      },
+      {
+        what: "counts of 8 days ago",
+        payload: { good: 1, reject: 0, ts: new Date(Date.now() - 8 * 24 * HOUR).toISOString() },
+        error: /^InputError: payload\.ts must be within 7 days before and 5 minutes after now/,
+      },
+      {
+        what: "an order command dated next year",
+        payload: { order: "4711", action: "start", ts: Date.now() + 365 * 24 * HOUR },
+        error: /^InputError: payload\.ts must be within 7 days before and 5 minutes after now/,
+      },
+      // Count increments: whole parts, at most 1,000,000 per message.
+      {
+        what: "counts above 1,000,000",
+        payload: { good: 1_000_001, reject: 0 },
+        error: /^InputError: payload\.good must be at most 1000000 parts per message, got 1000001$/,
+      },
+      {
+        what: "counts of 1e306",
+        payload: { good: 1, reject: 1e306 },
+        error: /^InputError: payload\.reject must be at most 1000000 parts per message, got 1e\+306$/,
+      },
     ];
     for (const [i, b] of bad.entries()) {
       w.oee.receive({ payload: b.payload, _msgid: `bad-${i}` });
@@ -414,6 +461,45 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
 
     const after = await shiftReport(w);
     assert.deepEqual({ ...after, ts: 0 }, { ...before, ts: 0 }, "the same report: figures unchanged");
+  });
+
+  it("keeps the state of before an input whose step throws", async () => {
+    const t0 = shiftStartedAgo(20 * MIN);
+    failsFrom = t0 + 300 * S;
+    try {
+      await helper.load(nodes, flow());
+      const w = wired();
+      w.oee.receive(state(t0, "run", "APT"));
+      w.oee.receive(sample(t0, 100, 0));
+      w.oee.receive(sample(t0 + 60 * S, 160, 0));
+      w.oee.receive(state(t0 + 120 * S, "idle", "ADOT", { previousState: "run", stopStart: t0 + 120 * S }));
+      const before = await shiftReport(w);
+      assert.equal(before.times.aptMs, 120 * S, "APT before");
+      // Booking time up to +400 s books 120-300 s, then the calendar throws at +300 s.
+      w.oee.receive({ ...state(t0 + 400 * S, "run", "APT"), _msgid: "boom" });
+      const c = await until(() => w.caught.find((m) => m._msgid === "boom"), 3000, "the failure at Catch");
+      assert.match((c.error as { message: string }).message, /the test calendar failed/, "the error");
+      const after = await shiftReport(w);
+      assert.deepEqual({ ...after, ts: 0 }, { ...before, ts: 0 }, "the state of before: nothing half-booked");
+      // The node goes on: a later input is booked as usual.
+      failsFrom = null;
+      w.oee.receive(state(t0 + 180 * S, "run", "APT", { previousState: "idle" }));
+      const next = await shiftReport(w);
+      assert.equal(next.times.adotMs, 60 * S, "idle 120-180 s");
+      assert.equal(next.counts.gq, 60, "the parts of before");
+    } finally {
+      failsFrom = null;
+    }
+  });
+
+  it("says in its help that grace must exceed the classifier's minimum duration", () => {
+    const help = readFileSync(
+      join(__dirname, "..", "..", "nodes", "oee-calculator", "locales", "en-US", "oee-calculator.html"),
+      "utf8",
+    );
+    const grace = /^: Grace :[\s\S]*?(?=^: )/m.exec(help)?.[0] ?? "";
+    assert.match(grace, /minimum\s+duration/i, "names the classifier's minimum duration");
+    assert.match(grace, /`late`/, "names the late event");
   });
 
   it("opens and closes the order window from orders and order commands", async () => {
@@ -594,6 +680,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
       w.oee.receive(sample(t0, 1000, 0));
       w.oee.receive(sample(t0 + 60 * S, 1040, 1));
       w.oee.receive(sample(t0 + 120 * S, 1090, 2));
+      w.oee.receive(state(t0 + 120 * S, "idle", "ADOT", { previousState: "run", stopStart: t0 + 120 * S }));
       w.oee.receive({ topic: "report" });
       try {
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -32,8 +32,9 @@ const runtime = helper as unknown as {
   _redNodes: { stopFlows(): Promise<void>; startFlows(): Promise<void> };
 };
 
-const T0 = Date.UTC(2026, 0, 12, 6, 0, 0);
 const S = 1000;
+/** An hour ago on a whole second: sample times must lie near the clock (7 days before, 5 min after). */
+const T0 = Math.floor((Date.now() - 3_600_000) / S) * S;
 const ASSET = "plant-berlin/packaging/line-1/filler";
 
 const asset = {
@@ -199,6 +200,74 @@ describe("mfg-state-classifier (Node-RED 4.1, compiled node)", () => {
     assert.equal(held.ts, t, "dated when it began");
     assert.equal(held.previousDurationMs, 10 * S);
     assert.deepEqual(held.reason, { code: "Fault 17" });
+  });
+
+  it("the flicker filter runs on the samples' clock: samples 30 s late keep a 300 ms flicker out", async () => {
+    // The filter's timer is armed for the candidate's due time on the sample clock (the last
+    // sample's time + the time since it arrived), not on Node-RED's: the Held candidate is due
+    // 10 s after it began, which the next sample, 300 ms of sample time later, never reaches.
+    await helper.load([assetNode, stateClassifierNode, catchNode], flow({ minDurationMs: 10_000 }));
+    const out = collect(helper.getNode("out")!);
+    const caught = collect(helper.getNode("caught")!);
+    const node = helper.getNode("sc1")!;
+    const t = Date.now() - 30 * S; // the backlog: every sample arrives 30 s after its time
+    node.receive({ payload: sample(t, { StateCurrent: 6 }) });
+    await until(
+      () => out.length >= 1,
+      5000,
+      "Execute",
+      () => JSON.stringify(out),
+    );
+    node.receive({ payload: sample(t + 1000, { StateCurrent: 11 }) });
+    // Long enough for a timer armed on Node-RED's clock (the candidate is 20 s overdue there) to fire.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    node.receive({ payload: sample(t + 1300, { StateCurrent: 6 }), _msgid: "back" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(
+      changesOf(out).map((c) => c.state),
+      ["Execute"],
+      "no Held from a 300 ms flicker",
+    );
+    assert.equal(caught.length, 0, "nothing refused");
+  });
+
+  it("refuses samples and reasons dated far from the clock, naming payload.ts; the state is unchanged", async () => {
+    await helper.load([assetNode, stateClassifierNode, catchNode], flow());
+    const out = collect(helper.getNode("out")!);
+    const caught = collect(helper.getNode("caught")!);
+    const node = helper.getNode("sc1")!;
+    node.receive({ payload: sample(T0, { StateCurrent: 6 }) });
+    node.receive({ payload: sample(Math.floor(T0 / 1000), { StateCurrent: 11 }) }); // seconds as ms
+    node.receive({ payload: sample(Date.now() + 10 * 60 * S, { StateCurrent: 11 }) }); // 10 min ahead
+    node.receive({ payload: { reason: "JAM", ts: Date.now() - 8 * 24 * 3_600_000 } }); // 8 days ago
+    node.receive({ payload: sample(T0 + 20 * S, { StateCurrent: 11 }) });
+    await until(
+      () => out.length >= 2 && caught.length >= 3,
+      5000,
+      "two changes and three errors",
+      () => JSON.stringify({ out: out.map((m) => m.payload), caught: caught.map((m) => m.error) }),
+    );
+    const messages = caught.map((m) => (m.error as { message: string }).message);
+    assert.match(
+      messages[0] ?? "",
+      /^InputError: payload\.ts must be within 7 days before and 5 minutes after now \(epoch ms or ISO 8601\), got 1970-01-21T/,
+    );
+    assert.match(
+      messages[1] ?? "",
+      /^InputError: payload\.ts must be within 7 days before and 5 minutes after now/,
+    );
+    assert.match(
+      messages[2] ?? "",
+      /^InputError: payload\.ts must be within 7 days before and 5 minutes after now/,
+    );
+    assert.deepEqual(
+      changesOf(out).map((c) => [c.state, c.ts, c.previousDurationMs]),
+      [
+        ["Execute", T0, 0],
+        ["Held", T0 + 20 * S, 20 * S],
+      ],
+      "the refused samples left no trace: the next one continues",
+    );
   });
 
   it("bad input reaches a Catch node naming the field; the next sample continues as if it never came", async () => {

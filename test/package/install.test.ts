@@ -87,7 +87,10 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       "mfg-asset",
       "mfg-machine-connector",
       "mfg-mqtt-broker",
+      "mfg-oee-calculator",
       "mfg-opcua-endpoint",
+      "mfg-shift-calendar",
+      "mfg-state-classifier",
       "mfg-validate",
     ]);
     const errors = red.log.filter((l) => /\[error\]|\[warn\].*mfgkit/i.test(l));
@@ -104,7 +107,12 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       validate?: { label?: { kind?: string } };
     };
     assert.equal(catalog.validate?.label?.kind, "Kind");
-    for (const type of ["mfg-validate", "mfg-machine-connector"]) {
+    for (const type of [
+      "mfg-validate",
+      "mfg-machine-connector",
+      "mfg-state-classifier",
+      "mfg-oee-calculator",
+    ]) {
       const icon = await fetch(`${red.url}/icons/@mfgkit/node-red-mes/${type}.svg`);
       assert.equal(icon.status, 200, type);
       assert.match(await icon.text(), /<svg/);
