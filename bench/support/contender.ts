@@ -24,14 +24,8 @@ import {
   summariseMemory,
 } from "./common";
 import { counters } from "./count-node";
+import { BenchLog, embeddedSettings } from "./embedded-red";
 import { contribFlow, contribSubscribeMessage, oursFlow } from "./flows";
-
-interface RedLogMessage {
-  level: number;
-  msg?: unknown;
-  type?: string;
-  id?: string;
-}
 
 interface EmbeddedRed {
   init(settings: Record<string, unknown>): void;
@@ -40,9 +34,7 @@ interface EmbeddedRed {
   nodes: { getNode(id: string): { receive(msg: NodeMessage & Record<string, unknown>): void } | null };
 }
 
-const MAX_LOGS = 30;
-const logs: string[] = [];
-let logCount = 0;
+const log = new BenchLog();
 
 function send(message: Record<string, unknown>): void {
   if (process.send && process.connected) process.send(message);
@@ -108,37 +100,15 @@ async function main(): Promise<void> {
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flow));
 
   const RED = require("node-red") as EmbeddedRed;
-  RED.init({
-    SKIP_BUILD_CHECK: true,
-    userDir,
-    flowFile: "flows.json",
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    // Replaces the core node set: Node-RED scans this folder (and the folders above it, which hold
-    // no node_modules) instead of @node-red/nodes and the project's node_modules.
-    coreNodesDir: coreDir,
-    nodesDir: nodesDirs(o),
-    contextStorage: { default: { module: "memory" } },
-    telemetry: { enabled: false },
-    diagnostics: { enabled: false, ui: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    logging: {
-      console: { level: "off", metrics: false, audit: false },
-      bench: {
-        level: "warn",
-        metrics: false,
-        audit: false,
-        handler: () => (m: RedLogMessage) => {
-          logCount++;
-          const line = `[${m.level <= 20 ? "error" : "warn"}] ${m.type ?? ""}${m.id ? `:${m.id}` : ""} ${String(m.msg).slice(0, 300)}`;
-          if (logs.length < MAX_LOGS) logs.push(line);
-          if (logCount <= 10) process.stderr.write(`${line}\n`);
-        },
-      },
-    },
-  });
+  RED.init(
+    embeddedSettings({
+      userDir,
+      coreNodesDir: coreDir,
+      nodesDir: nodesDirs(o),
+      contextStorage: { default: { module: "memory" } },
+      log,
+    }),
+  );
   await RED.start();
   const flowStarted = performance.now();
   const startupS = (flowStarted - t0) / 1000;
@@ -259,7 +229,7 @@ async function main(): Promise<void> {
     memory: summariseMemory(windowSamples, heapAfterGcStartMB, heapAfterGcEndMB),
     samples: [...samples, ...windowSamples],
     statuses: counters.statuses.slice(),
-    logs: logCount > logs.length ? [...logs, `... ${logCount - logs.length} more log lines`] : logs.slice(),
+    logs: log.summary(),
   };
   send({ type: "result", result });
 
@@ -273,6 +243,10 @@ async function main(): Promise<void> {
 
 process.on("disconnect", () => process.exit(2));
 main().catch((err: unknown) => {
-  send({ type: "error", error: err instanceof Error ? (err.stack ?? err.message) : String(err), logs });
+  send({
+    type: "error",
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    logs: log.summary(),
+  });
   setTimeout(() => process.exit(1), 200);
 });

@@ -25,17 +25,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
+import { BenchLog, embeddedSettings } from "./embedded-red";
 import type { HeapPoint, OeeContenderOptions, OeeContenderResult } from "./oee-common";
 import { baselineFlow, floorFlow, IDS, oursFlow } from "./oee-flows";
 import { sink } from "./oee-nodes";
 import { SampleGenerator } from "./oee-samples";
-
-interface RedLogMessage {
-  level: number;
-  msg?: unknown;
-  type?: string;
-  id?: string;
-}
 
 interface CompleteEvent {
   msg: NodeMessage & { payload?: { kind?: unknown }; topic?: unknown };
@@ -56,9 +50,7 @@ interface EmbeddedRed {
 }
 
 const MB = 1024 * 1024;
-const MAX_LOGS = 30;
-const logs: string[] = [];
-let logCount = 0;
+const log = new BenchLog();
 
 function send(message: Record<string, unknown>): void {
   if (process.send && process.connected) process.send(message);
@@ -110,42 +102,22 @@ async function main(): Promise<void> {
   );
 
   const RED = require("node-red") as EmbeddedRed;
-  RED.init({
-    SKIP_BUILD_CHECK: true,
-    userDir,
-    flowFile: "flows.json",
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    coreNodesDir: coreDir,
-    nodesDir: ours
-      ? ["asset", "shift-calendar", "state-classifier", "oee-calculator"].map((n) =>
-          join(o.root, "dist", "nodes", n),
-        )
-      : [],
-    contextStorage:
-      o.contender === "ours-file"
-        ? { default: { module: "localfilesystem" } }
-        : { default: { module: "memory" } },
-    telemetry: { enabled: false },
-    diagnostics: { enabled: false, ui: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    logging: {
-      console: { level: "off", metrics: false, audit: false },
-      bench: {
-        level: "warn",
-        metrics: false,
-        audit: false,
-        handler: () => (m: RedLogMessage) => {
-          logCount++;
-          const line = `[${m.level <= 20 ? "error" : "warn"}] ${m.type ?? ""}${m.id ? `:${m.id}` : ""} ${String(m.msg).slice(0, 300)}`;
-          if (logs.length < MAX_LOGS) logs.push(line);
-          if (logCount <= 10) process.stderr.write(`${line}\n`);
-        },
-      },
-    },
-  });
+  RED.init(
+    embeddedSettings({
+      userDir,
+      coreNodesDir: coreDir,
+      nodesDir: ours
+        ? ["asset", "shift-calendar", "state-classifier", "oee-calculator"].map((n) =>
+            join(o.root, "dist", "nodes", n),
+          )
+        : [],
+      contextStorage:
+        o.contender === "ours-file"
+          ? { default: { module: "localfilesystem" } }
+          : { default: { module: "memory" } },
+      log,
+    }),
+  );
   await RED.start();
   // The flow starts shortly after RED.start() resolves.
   const running = performance.now() + 30_000;
@@ -292,7 +264,7 @@ async function main(): Promise<void> {
     errors,
     errorSamples,
     startupS,
-    logs: logCount > logs.length ? [...logs, `... ${logCount - logs.length} more log lines`] : logs.slice(),
+    logs: log.summary(),
   };
   send({ type: "result", result, truth: gen.truth });
 
@@ -305,6 +277,10 @@ async function main(): Promise<void> {
 
 process.on("disconnect", () => process.exit(2));
 main().catch((err: unknown) => {
-  send({ type: "error", error: err instanceof Error ? (err.stack ?? err.message) : String(err), logs });
+  send({
+    type: "error",
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    logs: log.summary(),
+  });
   setTimeout(() => process.exit(1), 200);
 });

@@ -13,27 +13,10 @@
  * `idealCycleTimeS`), 2 % of them rejects; Speed is parts per minute (0 when not executing).
  */
 import type { MachineSample } from "../../lib/types";
+import { PACKML_STATE } from "../../sim/model";
 
-/** PackML StateCurrent numbers (STANDARDS.md 2.1). */
-export const PACKML = {
-  Clearing: 1,
-  Stopped: 2,
-  Starting: 3,
-  Idle: 4,
-  Suspended: 5,
-  Execute: 6,
-  Stopping: 7,
-  Aborting: 8,
-  Aborted: 9,
-  Holding: 10,
-  Held: 11,
-  Unholding: 12,
-  Suspending: 13,
-  Unsuspending: 14,
-  Resetting: 15,
-  Completing: 16,
-  Complete: 17,
-} as const;
+/** PackML StateCurrent numbers (STANDARDS.md 2.1), as the line simulator has them. */
+export const PACKML = PACKML_STATE;
 
 export interface SampleOptions {
   seed: number;
