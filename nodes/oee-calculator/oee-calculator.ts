@@ -6,19 +6,11 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "node-red";
 import type { Plan } from "../../lib/calendar/types";
-import { checkOeeConfig, initialState, MAX_COUNT_INCREMENT, step } from "../../lib/oee/oee";
+import { oeeInputOf } from "../../lib/oee/input";
+import { checkOeeConfig, initialState, step } from "../../lib/oee/oee";
 import type { OeeConfig, OeeInput, OeeResult, OeeState } from "../../lib/oee/types";
 import type { OeeReport, OeeWindowType } from "../../lib/types";
-import {
-  checkInputTime,
-  type FieldError,
-  formatErrors,
-  got,
-  makeConfigValidator,
-  parseTime,
-  TIME_EXPECTED,
-  validate,
-} from "../../lib/validate";
+import { formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import { InputError, onInput, type Send } from "../shared/errors";
 import { LoadGate, PersistedState, RestorePoint } from "../shared/persistence";
@@ -35,163 +27,12 @@ const MAX_TIMER_MS = 60_000;
 /** Context key of the reducer state. */
 const STATE_KEY = "oee";
 
-/** ISA-95 request states that start and end an order window (STANDARDS.md 5.1). */
-const ORDER_START_STATES = new Set(["Running"]);
-const ORDER_END_STATES = new Set(["Completed", "Aborted", "Closed"]);
-
-const EXPECTED_PAYLOAD =
-  "must be a StateChange, MachineSample or ProductionOrder, an order command " +
-  '{order, action: "start"|"end"} or counts {good, reject}';
-
 interface Setup {
   config: OeeCalculatorConfig;
   oee: OeeConfig;
   plan: Plan | null;
   /** Path of the configured asset, or undefined. */
   asset: string | undefined;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function nonNegativeInteger(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= 0;
-}
-
-/** Fields of `payload` that are not in `known`, as errors. */
-function unknownFields(payload: Obj, known: readonly string[], what: string): FieldError[] {
-  return Object.keys(payload)
-    .filter((k) => !known.includes(k))
-    .map((k) => ({ field: k, message: `is not a field of ${what}` }));
-}
-
-/** `ts` of a plain command: epoch ms or ISO 8601 with offset; the arrival time when absent. */
-function commandTime(payload: Obj, errors: FieldError[]): number {
-  if (payload.ts === undefined) return Date.now();
-  const ts = parseTime(payload.ts);
-  if (ts === undefined) errors.push({ field: "ts", message: `${TIME_EXPECTED}${got(payload.ts)}` });
-  return ts ?? 0;
-}
-
-function orderCommand(payload: Obj): OeeInput {
-  const errors = unknownFields(
-    payload,
-    ["order", "action", "idealCycleTimeS", "productId", "ts"],
-    "an order command",
-  );
-  const { order, action, idealCycleTimeS, productId } = payload;
-  if (typeof order !== "string" || order.trim() === "")
-    errors.push({ field: "order", message: `must be the order id, a non-empty string${got(order)}` });
-  if (action !== "start" && action !== "end")
-    errors.push({ field: "action", message: `must be "start" or "end"${got(action)}` });
-  if (
-    idealCycleTimeS !== undefined &&
-    !(typeof idealCycleTimeS === "number" && Number.isFinite(idealCycleTimeS) && idealCycleTimeS > 0)
-  )
-    errors.push({
-      field: "idealCycleTimeS",
-      message: `must be a number > 0 (seconds)${got(idealCycleTimeS)}`,
-    });
-  if (productId !== undefined && (typeof productId !== "string" || productId === ""))
-    errors.push({ field: "productId", message: `must be a non-empty string${got(productId)}` });
-  const ts = commandTime(payload, errors);
-  if (errors.length > 0) throw new InputError(errors);
-  const input: OeeInput = { type: "order", action: action as "start" | "end", orderId: order as string, ts };
-  if (idealCycleTimeS !== undefined) input.idealCycleTimeS = idealCycleTimeS as number;
-  if (productId !== undefined) input.productId = productId as string;
-  return input;
-}
-
-function counts(payload: Obj): OeeInput {
-  const errors = unknownFields(payload, ["good", "reject", "rework", "ts"], "counts");
-  for (const field of ["good", "reject", "rework"]) {
-    const v = payload[field];
-    if (v === undefined) continue;
-    if (!nonNegativeInteger(v)) errors.push({ field, message: `must be a non-negative integer${got(v)}` });
-    else if (v > MAX_COUNT_INCREMENT)
-      errors.push({ field, message: `must be at most ${MAX_COUNT_INCREMENT} parts per message${got(v)}` });
-  }
-  const ts = commandTime(payload, errors);
-  if (errors.length > 0) throw new InputError(errors);
-  const input: OeeInput = {
-    type: "counts",
-    ts,
-    good: (payload.good as number | undefined) ?? 0,
-    reject: (payload.reject as number | undefined) ?? 0,
-  };
-  if (payload.rework !== undefined) input.rework = payload.rework as number;
-  return input;
-}
-
-/**
- * The reducer input of a message, null when the message is valid but not for this node (an
- * order in another state or for another asset); throws InputError naming the field.
- */
-function inputOf(msg: NodeMessageInFlow, asset: string | undefined): OeeInput | null {
-  if (msg.topic === "report") return { type: "report" };
-  const payload = msg.payload;
-  if (!isObject(payload))
-    throw new InputError([{ field: "", message: `${EXPECTED_PAYLOAD}${got(payload)}` }]);
-  if ("kind" in payload) {
-    switch (payload.kind) {
-      case "StateChange": {
-        const r = validate("StateChange", payload);
-        if (!r.ok) throw new InputError(r.errors);
-        return { type: "state", change: r.value };
-      }
-      case "MachineSample": {
-        const r = validate("MachineSample", payload);
-        if (!r.ok) throw new InputError(r.errors);
-        return { type: "sample", sample: r.value };
-      }
-      case "ProductionOrder": {
-        const r = validate("ProductionOrder", payload);
-        if (!r.ok) throw new InputError(r.errors);
-        const order = r.value;
-        // An order dispatched to another machine is not this machine's window.
-        if (order.asset !== undefined && asset !== undefined && order.asset !== asset) return null;
-        const action = ORDER_START_STATES.has(order.state)
-          ? "start"
-          : ORDER_END_STATES.has(order.state)
-            ? "end"
-            : undefined;
-        if (!action) return null;
-        const input: OeeInput = { type: "order", action, orderId: order.orderId, ts: order.ts };
-        if (action === "start") {
-          input.productId = order.productId;
-          if (order.idealCycleTimeS !== undefined) input.idealCycleTimeS = order.idealCycleTimeS;
-        }
-        return input;
-      }
-      default:
-        throw new InputError([
-          {
-            field: "kind",
-            message: `must be "StateChange", "MachineSample" or "ProductionOrder" (order commands and counts have no kind)${got(payload.kind)}`,
-          },
-        ]);
-    }
-  }
-  if ("order" in payload || "action" in payload) return orderCommand(payload);
-  if ("good" in payload || "reject" in payload || "rework" in payload) return counts(payload);
-  throw new InputError([{ field: "", message: EXPECTED_PAYLOAD }]);
-}
-
-/**
- * Refuses an input dated too far from the clock (lib/validate checkInputTime): a bogus date
- * would make the reducer catch up over years or clamp everything after it.
- */
-function checkTime(input: OeeInput, nowMs: number): void {
-  let ts: number | undefined;
-  if (input.type === "state") ts = input.change.ts;
-  else if (input.type === "sample") ts = input.sample.ts;
-  else if (input.type === "order" || input.type === "counts") ts = input.ts;
-  if (ts === undefined) return;
-  const error = checkInputTime(ts, nowMs);
-  if (error) throw new InputError([error]);
 }
 
 /** "71.2%" / "88%"; "–" when the KPI is undefined (PBT, APT or PQ = 0). */
@@ -321,11 +162,11 @@ export = (RED: NodeAPI) => {
     }
 
     const handle = (msg: NodeMessageInFlow, send: Send) => {
-      const input = inputOf(msg, asset ?? state.asset ?? undefined);
-      if (!input) return;
       const nowMs = Date.now();
-      checkTime(input, nowMs);
-      run(input, send, input.type === "report" ? msg : undefined, nowMs);
+      const r = oeeInputOf(msg.payload, msg.topic, asset ?? state.asset ?? undefined, nowMs);
+      if (!r.ok) throw new InputError(r.errors);
+      if (!r.input) return;
+      run(r.input, send, r.input.type === "report" ? msg : undefined, nowMs);
     };
 
     onInput(this, status, (msg, send) => gate.run(() => handle(msg, send)));
@@ -335,7 +176,8 @@ export = (RED: NodeAPI) => {
       .then(
         (stored) => {
           // Fields a newer reducer added since the state was stored get their initial values.
-          if (isObject(stored)) state = { ...initialState(), ...stored };
+          if (typeof stored === "object" && stored !== null && !Array.isArray(stored))
+            state = { ...initialState(), ...stored };
         },
         (err: Error) => node.error(RED._("oee-calculator.errors.load", { error: err.message })),
       )
