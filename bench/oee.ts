@@ -14,10 +14,12 @@
  *   npm run bench:oee                       1,000,000 samples, baseline then ours
  *   npm run bench:oee -- --samples 100000 --rounds 3 --file
  */
+
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { startChild } from "./support/children";
+import { parseOptions } from "./support/cli";
 import {
   OEE_CONTENDERS,
   type OeeContenderName,
@@ -94,33 +96,7 @@ const HELP = `usage: npm run bench:oee -- [options]
   --profile         write a V8 CPU profile per child to bench/results/oee-profiles-<time>/`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--help" || arg === "-h") {
-      console.log(HELP);
-      process.exit(0);
-    }
-    const m = /^--([A-Za-z]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg}\n${HELP}`);
-    const key = m[1] as keyof Options;
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${HELP}`);
-    if (key === "file" || key === "profile" || key === "floor") {
-      o[key] = m[2] === undefined ? true : m[2] !== "false" && m[2] !== "0";
-      continue;
-    }
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (key === "only") {
-      if (!(OEE_CONTENDERS as readonly string[]).includes(value))
-        throw new Error(`--only must be one of ${OEE_CONTENDERS.join(", ")}`);
-      o.only = value as OeeContenderName;
-    } else {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a number >= 0, got ${value}`);
-      o[key] = n;
-    }
-  }
+  const o = parseOptions(argv, DEFAULTS, HELP, { only: ["", ...OEE_CONTENDERS] });
   for (const k of ["samples", "inflight", "checkpoints", "rounds"] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`--${k} must be a positive integer`);
   }

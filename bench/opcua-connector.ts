@@ -16,6 +16,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { freePort } from "../scripts/services";
 import { type Child, type ChildMessage, startChild } from "./support/children";
+import { parseOptions } from "./support/cli";
 import type {
   ContenderName,
   ContenderOptions,
@@ -73,31 +74,7 @@ const HELP = `usage: npm run bench:opcua -- [options]
                     samples it; "push": a server timer writes all variables every tick`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--help" || arg === "-h") {
-      console.log(HELP);
-      process.exit(0);
-    }
-    const m = /^--([A-Za-z]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg}\n${HELP}`);
-    const key = m[1] as keyof Options;
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${HELP}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (key === "update") {
-      if (value !== "pull" && value !== "push") throw new Error('--update must be "pull" or "push"');
-      o.update = value;
-    } else if (key === "only") {
-      if (value !== "contrib" && value !== "ours") throw new Error('--only must be "contrib" or "ours"');
-      o.only = value;
-    } else {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a number >= 0, got ${value}`);
-      o[key] = n;
-    }
-  }
+  const o = parseOptions(argv, DEFAULTS, HELP, { only: ["", "contrib", "ours"], update: ["pull", "push"] });
   if (o.variables < 1 || !Number.isInteger(o.variables))
     throw new Error("--variables must be a positive integer");
   if (o.tickMs < 10) throw new Error("--tickMs must be at least 10");

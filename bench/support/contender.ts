@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
+import { progress, runChild, send, sleep } from "./child-side";
 import {
   type ContenderOptions,
   type ContenderResult,
@@ -35,16 +36,6 @@ interface EmbeddedRed {
 }
 
 const log = new BenchLog();
-
-function send(message: Record<string, unknown>): void {
-  if (process.send && process.connected) process.send(message);
-}
-
-function progress(text: string): void {
-  send({ type: "progress", text });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check()` is true, polling every `everyMs`, at most `maxMs`; resolves with the outcome. */
 async function until(check: () => boolean, maxMs: number, everyMs = 100): Promise<boolean> {
@@ -241,12 +232,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-process.on("disconnect", () => process.exit(2));
-main().catch((err: unknown) => {
-  send({
-    type: "error",
-    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-    logs: log.summary(),
-  });
-  setTimeout(() => process.exit(1), 200);
-});
+runChild(main, () => log.summary());

@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
+import { progress, runChild, send, sleep } from "./child-side";
 import { BenchLog, embeddedSettings } from "./embedded-red";
 import type { HeapPoint, OeeContenderOptions, OeeContenderResult } from "./oee-common";
 import { baselineFlow, floorFlow, IDS, oursFlow } from "./oee-flows";
@@ -52,15 +53,6 @@ interface EmbeddedRed {
 const MB = 1024 * 1024;
 const log = new BenchLog();
 
-function send(message: Record<string, unknown>): void {
-  if (process.send && process.connected) process.send(message);
-}
-
-function progress(text: string): void {
-  send({ type: "progress", text });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function gc(): void {
@@ -275,12 +267,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-process.on("disconnect", () => process.exit(2));
-main().catch((err: unknown) => {
-  send({
-    type: "error",
-    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-    logs: log.summary(),
-  });
-  setTimeout(() => process.exit(1), 200);
-});
+runChild(main, () => log.summary());

@@ -24,11 +24,8 @@ import {
   type UAVariable,
   Variant,
 } from "node-opcua";
+import { send } from "./child-side";
 import { type ServerOptions, type ServerStats, serverLimits, variableName } from "./common";
-
-function send(message: Record<string, unknown>): void {
-  if (process.send && process.connected) process.send(message);
-}
 
 async function main(): Promise<void> {
   const raw = process.argv[2];
