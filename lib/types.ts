@@ -18,6 +18,7 @@ export const MESSAGE_KINDS = [
   "StateChange",
   "OeeReport",
   "SpcResult",
+  "SpcLimits",
   "HealthReport",
   "Alarm",
   "ProductionOrder",
@@ -208,10 +209,13 @@ export const SPC_CHARTS = ["xbar-r", "xbar-s", "i-mr", "p", "np", "c", "u", "ewm
 export type SpcChart = (typeof SPC_CHARTS)[number];
 
 export interface SpcViolation {
-  /** Rule id, e.g. "nelson-2" or "we-1". */
+  /**
+   * Rule id: "we-1".."we-4" (Western Electric), "nelson-1".."nelson-8" (Nelson 1984),
+   * "dispersion-1" (R, S or MR chart beyond its limits), "ewma", "cusum-upper", "cusum-lower".
+   */
   rule: string;
   text: string;
-  /** Sequence numbers of the points involved. */
+  /** Sequence numbers of the points involved, oldest first. */
   points: number[];
 }
 
@@ -223,8 +227,23 @@ export interface SpcCapability {
   ppk: number | null;
   sigmaWithin: number | null;
   sigmaOverall: number | null;
-  /** The within-subgroup sigma estimator: "rbar-d2", "sbar-c4" or "mrbar-d2". */
+  /** The within-subgroup sigma estimator: "rbar-d2", "sbar-c4", "mrbar-d2" or "sd-c4". */
   estimator: string;
+  /** One-sided indices: (USL − mean)/3σ and (mean − LSL)/3σ, within and overall. */
+  cpu?: number | null;
+  cpl?: number | null;
+  ppu?: number | null;
+  ppl?: number | null;
+  ppm?: number | null;
+  /** Grand mean and number of single values the indices were computed from. */
+  mean?: number;
+  values?: number;
+  lsl?: number | null;
+  usl?: number | null;
+  target?: number | null;
+  /** Expected fractions (0..1) below LSL and above USL from the normal model with the overall sigma. */
+  expectedBelowLsl?: number | null;
+  expectedAboveUsl?: number | null;
 }
 
 /** One charted point (made by `mfg-spc-check`). */
@@ -236,18 +255,75 @@ export interface SpcResult {
   chart: SpcChart;
   /** Sequence number of the point on the chart. */
   seq: number;
-  /** The plotted statistic: the value, subgroup mean, proportion, count, EWMA or CUSUM value. */
+  /** The plotted statistic: the value, subgroup mean, proportion, count, EWMA or CUSUM (C+) value. */
   value: number;
   /** Subgroup or sample size, where the chart has one. */
   n?: number;
   cl: number | null;
   ucl: number | null;
   lcl: number | null;
+  /** Sigma of the plotted statistic at this point (zone width: C = cl ± 1 sigma, B ± 2, A ± 3). */
+  sigma?: number | null;
+  /** EWMA and CUSUM: the observed value or subgroup mean the statistic was computed from. */
+  raw?: number;
+  /** CUSUM: the upper and lower sums in sigma units (lower as a number <= 0, as qcc reports it). */
+  cusum?: { upper: number; lower: number };
+  /** The subgroup key, when subgroups are formed by a message property. */
+  key?: string;
   /** The companion chart (R, S or MR) where there is one. */
   dispersion?: { value: number | null; cl: number | null; ucl: number | null; lcl: number | null };
   phase: "I" | "II";
   violations: SpcViolation[];
   capability?: SpcCapability;
+}
+
+export const SPC_LIMIT_REASONS = [
+  "estimated",
+  "revised",
+  "excluded",
+  "frozen",
+  "given",
+  "rebaseline",
+] as const;
+export type SpcLimitReason = (typeof SPC_LIMIT_REASONS)[number];
+
+/**
+ * The control limits of a chart, sent whenever they are set or change (made by `mfg-spc-check`):
+ * estimated at the end of phase I, revised or with points excluded on command, frozen early,
+ * given, or cleared for a new phase I (`rebaseline`). The audit trail of a chart's limits.
+ */
+export interface SpcLimits {
+  kind: "SpcLimits";
+  characteristic: string;
+  asset?: string;
+  ts: EpochMs;
+  chart: SpcChart;
+  reason: SpcLimitReason;
+  /** "II" once limits are set; "I" after a rebaseline (limits null until phase I ends). */
+  phase: "I" | "II";
+  /** Process level: grand mean (variables), p̄ (p, np), c̄ (c) or ū (u); null after a rebaseline. */
+  center: number | null;
+  /** Sigma of single values (variables charts); null for attribute charts. */
+  sigma: number | null;
+  /** Within sigma estimator (variables charts). */
+  estimator?: string;
+  /** Limits at the nominal subgroup or sample size `n` (attribute limits vary with n). */
+  cl: number | null;
+  ucl: number | null;
+  lcl: number | null;
+  n?: number;
+  dispersion?: { cl: number | null; ucl: number | null; lcl: number | null };
+  /** Phase-I points the limits were estimated from: first and last seq, count, and those left out. */
+  fromSeq?: number;
+  toSeq?: number;
+  points: number;
+  excluded: number[];
+  /** Rule violations of the phase-I points against these limits (to review before revising). */
+  outOfControl: SpcViolation[];
+  /** Capability of the phase-I data (as qcc processCapability), when spec limits are set. */
+  capability?: SpcCapability;
+  /** 0 for the first estimate, +1 with every revision, exclusion or new baseline. */
+  revision: number;
 }
 
 export const SEVERITY_ZONES = ["A", "B", "C", "D"] as const;
@@ -370,6 +446,7 @@ export interface MessageByKind {
   StateChange: StateChange;
   OeeReport: OeeReport;
   SpcResult: SpcResult;
+  SpcLimits: SpcLimits;
   HealthReport: HealthReport;
   Alarm: Alarm;
   ProductionOrder: ProductionOrder;

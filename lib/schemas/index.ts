@@ -12,6 +12,7 @@ import {
   RUL_STATUSES,
   SEVERITY_ZONES,
   SPC_CHARTS,
+  SPC_LIMIT_REASONS,
   STATE_MODELS,
   TIME_ELEMENTS,
 } from "../types";
@@ -54,6 +55,41 @@ const tagValue = object(
 );
 
 const reason = object({ code: nonEmpty, text: str }, ["code"]);
+
+const spcViolations: Schema = {
+  type: "array",
+  items: object({ rule: nonEmpty, text: str, points: { type: "array", items: { type: "integer" } } }, [
+    "rule",
+    "text",
+    "points",
+  ]),
+};
+
+const spcCapability = object(
+  {
+    cp: nullableNum,
+    cpk: nullableNum,
+    cpm: nullableNum,
+    pp: nullableNum,
+    ppk: nullableNum,
+    sigmaWithin: nullableNum,
+    sigmaOverall: nullableNum,
+    estimator: nonEmpty,
+    cpu: nullableNum,
+    cpl: nullableNum,
+    ppu: nullableNum,
+    ppl: nullableNum,
+    ppm: nullableNum,
+    mean: num,
+    values: { type: "integer", minimum: 0 },
+    lsl: nullableNum,
+    usl: nullableNum,
+    target: nullableNum,
+    expectedBelowLsl: ratio,
+    expectedAboveUsl: ratio,
+  },
+  ["cp", "cpk", "cpm", "pp", "ppk", "sigmaWithin", "sigmaOverall", "estimator"],
+);
 
 export const schemas: Record<MessageKind, Schema> = {
   MachineSample: message(
@@ -179,6 +215,13 @@ export const schemas: Record<MessageKind, Schema> = {
       cl: nullableNum,
       ucl: nullableNum,
       lcl: nullableNum,
+      sigma: nullableNum,
+      raw: num,
+      cusum: object({ upper: { type: "number", minimum: 0 }, lower: { type: "number", maximum: 0 } }, [
+        "upper",
+        "lower",
+      ]),
+      key: str,
       dispersion: object({ value: nullableNum, cl: nullableNum, ucl: nullableNum, lcl: nullableNum }, [
         "value",
         "cl",
@@ -186,29 +229,53 @@ export const schemas: Record<MessageKind, Schema> = {
         "lcl",
       ]),
       phase: oneOf(["I", "II"]),
-      violations: {
-        type: "array",
-        items: object({ rule: nonEmpty, text: str, points: { type: "array", items: { type: "integer" } } }, [
-          "rule",
-          "text",
-          "points",
-        ]),
-      },
-      capability: object(
-        {
-          cp: nullableNum,
-          cpk: nullableNum,
-          cpm: nullableNum,
-          pp: nullableNum,
-          ppk: nullableNum,
-          sigmaWithin: nullableNum,
-          sigmaOverall: nullableNum,
-          estimator: nonEmpty,
-        },
-        ["cp", "cpk", "cpm", "pp", "ppk", "sigmaWithin", "sigmaOverall", "estimator"],
-      ),
+      violations: spcViolations,
+      capability: spcCapability,
     },
     ["characteristic", "ts", "chart", "seq", "value", "cl", "ucl", "lcl", "phase", "violations"],
+  ),
+
+  SpcLimits: message(
+    "SpcLimits",
+    {
+      characteristic: nonEmpty,
+      asset,
+      ts: time,
+      chart: oneOf(SPC_CHARTS),
+      reason: oneOf(SPC_LIMIT_REASONS),
+      phase: oneOf(["I", "II"]),
+      center: nullableNum,
+      sigma: nullableNum,
+      estimator: nonEmpty,
+      cl: nullableNum,
+      ucl: nullableNum,
+      lcl: nullableNum,
+      n: { type: "integer", minimum: 1 },
+      dispersion: object({ cl: nullableNum, ucl: nullableNum, lcl: nullableNum }, ["cl", "ucl", "lcl"]),
+      fromSeq: { type: "integer", minimum: 0 },
+      toSeq: { type: "integer", minimum: 0 },
+      points: { type: "integer", minimum: 0 },
+      excluded: { type: "array", items: { type: "integer", minimum: 0 } },
+      outOfControl: spcViolations,
+      capability: spcCapability,
+      revision: { type: "integer", minimum: 0 },
+    },
+    [
+      "characteristic",
+      "ts",
+      "chart",
+      "reason",
+      "phase",
+      "center",
+      "sigma",
+      "cl",
+      "ucl",
+      "lcl",
+      "points",
+      "excluded",
+      "outOfControl",
+      "revision",
+    ],
   ),
 
   HealthReport: message(
