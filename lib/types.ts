@@ -241,7 +241,7 @@ export interface SpcCapability {
   lsl?: number | null;
   usl?: number | null;
   target?: number | null;
-  /** Expected fractions (0..1) below LSL and above USL from the normal model with the overall sigma. */
+  /** Expected fractions (0..1) below LSL and above USL, normal model with the within sigma (as qcc). */
   expectedBelowLsl?: number | null;
   expectedAboveUsl?: number | null;
 }

@@ -177,9 +177,17 @@ export function validateMessage(value: unknown): ValidationResult<SuiteMessage> 
   return validate(kind as MessageKind, value);
 }
 
-/** One line naming the field and the expected form, e.g. "payload.ts must be ...". */
+/**
+ * One line naming the field and the expected form, e.g. "payload.ts must be ...", or
+ * "payload[3] must be ..." for an element of an array payload (field "[3]").
+ */
 export function formatErrors(errors: FieldError[], prefix = "payload"): string {
-  return errors.map((e) => `${[prefix, e.field].filter((p) => p !== "").join(".")} ${e.message}`).join("; ");
+  return errors.map((e) => `${fieldPath(prefix, e.field)} ${e.message}`).join("; ");
+}
+
+function fieldPath(prefix: string, field: string): string {
+  if (prefix === "" || field === "") return prefix || field;
+  return field.startsWith("[") ? `${prefix}${field}` : `${prefix}.${field}`;
 }
 
 const configAjv = new Ajv({

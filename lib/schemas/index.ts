@@ -211,7 +211,8 @@ export const schemas: Record<MessageKind, Schema> = {
       chart: oneOf(SPC_CHARTS),
       seq: { type: "integer", minimum: 0 },
       value: num,
-      n: { type: "integer", minimum: 1 },
+      // A u chart's sample size may be fractional (e.g. 9.5 units of area inspected).
+      n: { type: "number", exclusiveMinimum: 0 },
       cl: nullableNum,
       ucl: nullableNum,
       lcl: nullableNum,
@@ -250,7 +251,7 @@ export const schemas: Record<MessageKind, Schema> = {
       cl: nullableNum,
       ucl: nullableNum,
       lcl: nullableNum,
-      n: { type: "integer", minimum: 1 },
+      n: { type: "number", exclusiveMinimum: 0 },
       dispersion: object({ cl: nullableNum, ucl: nullableNum, lcl: nullableNum }, ["cl", "ucl", "lcl"]),
       fromSeq: { type: "integer", minimum: 0 },
       toSeq: { type: "integer", minimum: 0 },
