@@ -304,7 +304,7 @@ export interface SpcSetup {
   k: number;
   h: number;
   headStart: number;
-  /** Fingerprint of the fields that shape the state (spcStateMatches). */
+  /** Fingerprint of the fields that shape the state (restoreSpcState). */
   key: string;
   /** Last limits computed, per process estimate object and n (constant n: one computation). */
   cache: { est: ProcessEstimate | null; n: number; lim: PointLimits | null };
@@ -345,7 +345,8 @@ export function compileSpc(config: SpcConfig): SpcSetup {
     config.limits,
     config.phase1Points,
     spec ? config.capabilityWindow : 0,
-    rules.key,
+    // Given limits edited in the configuration take effect (a "limits" command's stay in the state).
+    config.limits === "given" ? [config.givenMean, attribute ? null : config.givenSigma] : null,
   ]);
   return {
     config,
@@ -495,23 +496,27 @@ export function initialSpcState(setup: SpcSetup): SpcState {
 }
 
 /**
- * Whether a stored state (e.g. restored from the context store) was made by this reducer for a
- * configuration of the same shape (chart, subgrouping, estimator, phase I, rules, capability
- * window); if not, start with initialSpcState.
+ * A stored state (e.g. restored from the context store) to continue with, or null when it was
+ * not made by this reducer for a configuration of the same shape (chart, subgrouping, estimator,
+ * constants, phase I, given limits, capability window): then start with initialSpcState. Rules
+ * switched on or off or re-parameterised keep the limits and the phase: only the run-rule state
+ * starts afresh (an alarm of a rule no longer on clears at the next point).
  */
-export function spcStateMatches(setup: SpcSetup, state: unknown): state is SpcState {
-  if (typeof state !== "object" || state === null || Array.isArray(state)) return false;
-  const s = state as Partial<SpcState>;
-  return (
+export function restoreSpcState(setup: SpcSetup, stored: unknown): SpcState | null {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return null;
+  const s = stored as Partial<SpcState>;
+  const fits =
     s.version === SPC_STATE_VERSION &&
     s.key === setup.key &&
     Array.isArray(s.phase1) &&
     Array.isArray(s.excluded) &&
     Array.isArray(s.active) &&
     typeof s.sums === "object" &&
-    s.rules !== undefined &&
-    ruleStateMatches(setup.rules, s.rules)
-  );
+    s.rules !== undefined;
+  if (!fits) return null;
+  const state = stored as SpcState;
+  if (!ruleStateMatches(setup.rules, state.rules)) state.rules = initialRuleState(setup.rules);
+  return state;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // Expected values come from hand arithmetic on the data (STANDARDS.md 3.2 formulas), not from the
 // code under test.
 import assert from "node:assert/strict";
-import { SpcRefused, type SpcState, spcStateMatches, step } from "../../lib/spc/spc";
+import { compileSpc, restoreSpcState, SpcRefused, type SpcState, step } from "../../lib/spc/spc";
 import type { SpcConfig, SpcInput } from "../../lib/spc/types";
 import type { Alarm, SpcLimits, SpcResult } from "../../lib/types";
 import { validate } from "../../lib/validate";
@@ -14,6 +14,7 @@ import {
   command,
   feed,
   keyed,
+  NOW,
   newRun,
   PISTON,
   preset,
@@ -460,8 +461,9 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
           out.push({ refused: e.errors });
         }
         if (trip) {
-          state = roundTrip(state);
-          assert.ok(spcStateMatches(run.setup, state), "the restored state fits the setup");
+          const restored = restoreSpcState(run.setup, roundTrip(state));
+          assert.ok(restored, "the restored state fits the setup");
+          state = restored;
         }
       }
       assertFinite(state);
@@ -647,6 +649,57 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
         assert.equal(fromWindow.values, fromLimits.values, `${name}: values`);
         assert.equal(fromWindow.estimator, fromLimits.estimator, `${name}: estimator`);
       }
+    });
+  });
+
+  describe("a stored state after the configuration changed (restoreSpcState)", () => {
+    // Phase II of the viscosity I-MR chart (20 phase-I batches), stored as JSON.
+    const phase2 = (over: Partial<SpcConfig> = {}) => {
+      const run = newRun(
+        spcConfig({ chart: "i-mr", subgroupSize: 1, estimator: "mrbar-d2", phase1Points: 20, ...over }),
+      );
+      feed(run, ...VISCOSITY.slice(0, 20).map((x) => values(x)));
+      return { run, stored: roundTrip(run.state) };
+    };
+
+    it("keeps the limits and the phase when only the rules changed; the run rules start afresh", () => {
+      const { run, stored } = phase2({ rules: preset("western-electric") });
+      const nelson = compileSpc({ ...run.setup.config, rules: preset("nelson") });
+      const restored = restoreSpcState(nelson, stored);
+      assert.ok(restored, "a change of rules keeps the chart");
+      const r = step(nelson, restored, values(VISCOSITY[20]!), NOW).results[0]!;
+      assert.equal(r.phase, "II", "still phase II");
+      assert.equal(r.seq, 21, "seq continues");
+      // Centre 34.088 (mean of batches 1-20, STANDARDS.md 3.5 viscosity): the limits were kept.
+      close(r.cl, 34.088, 1e-12, "centre line kept");
+    });
+
+    it("starts afresh when the chart, the phase I length or the given limits changed", () => {
+      const { run, stored } = phase2();
+      const base = run.setup.config;
+      for (const over of [
+        { phase1Points: 25 },
+        { chart: "ewma" as const },
+        { constants: base.constants === "qcc" ? ("exact" as const) : ("qcc" as const) },
+      ]) {
+        assert.equal(
+          restoreSpcState(compileSpc({ ...base, ...over }), roundTrip(stored)),
+          null,
+          JSON.stringify(over),
+        );
+      }
+      const given = { ...base, limits: "given" as const, givenMean: 34, givenSigma: 0.5 };
+      const givenRun = newRun(given);
+      feed(givenRun, values(34.1));
+      const storedGiven = roundTrip(givenRun.state);
+      assert.ok(restoreSpcState(compileSpc(given), roundTrip(storedGiven)), "same given limits: continued");
+      assert.equal(
+        restoreSpcState(compileSpc({ ...given, givenMean: 35 }), storedGiven),
+        null,
+        "an edited given mean takes effect",
+      );
+      assert.equal(restoreSpcState(compileSpc(base), { version: 0 }), null, "another shape");
+      assert.equal(restoreSpcState(compileSpc(base), "junk"), null, "not an object");
     });
   });
 });

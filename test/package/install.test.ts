@@ -90,6 +90,7 @@ describe("package: npm pack, install into a user directory, load in Node-RED 4.1
       "mfg-oee-calculator",
       "mfg-opcua-endpoint",
       "mfg-shift-calendar",
+      "mfg-spc-check",
       "mfg-state-classifier",
       "mfg-validate",
     ]);

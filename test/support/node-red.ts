@@ -83,6 +83,7 @@ export const machineConnectorNode: unknown = load("machine-connector");
 export const shiftCalendarNode: unknown = load("shift-calendar");
 export const stateClassifierNode: unknown = load("state-classifier");
 export const oeeCalculatorNode: unknown = load("oee-calculator");
+export const spcCheckNode: unknown = load("spc-check");
 export const catchNode: unknown = require("@node-red/nodes/core/common/25-catch.js");
 
 /** Resolves with the next message a helper node receives; rejects after `ms`. */
