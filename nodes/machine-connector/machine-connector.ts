@@ -25,7 +25,7 @@ import { formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
 import type { MqttBrokerNode } from "../mqtt-broker/config";
 import type { OpcuaEndpointNode } from "../opcua-endpoint/config";
-import { InputError, onInput, type Send } from "../shared/errors";
+import { InputError, onInput, refuseInputs, type Send } from "../shared/errors";
 import type { Link, LinkStatus, MqttLink, MqttSubscription, OpcuaLink, OpcuaMonitor } from "../shared/link";
 import { StatusReporter } from "../shared/status";
 import { configSchema, type MachineConnectorConfig } from "./config";
@@ -51,15 +51,7 @@ export = (RED: NodeAPI) => {
     const status = new StatusReporter(this);
     const setup = resolve(def);
     if (typeof setup === "string") {
-      this.error(setup);
-      status.set("error", RED._("machine-connector.status.config"));
-      onInput(this, status, () => {
-        throw new Error(setup);
-      });
-      this.on("close", (_removed: boolean, done: () => void) => {
-        status.close();
-        done();
-      });
+      refuseInputs(this, status, setup, RED._("machine-connector.status.config"));
       return;
     }
     const { config, tags, asset, link, peer } = setup;

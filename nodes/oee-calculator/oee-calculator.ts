@@ -12,7 +12,7 @@ import type { OeeConfig, OeeInput, OeeResult, OeeState } from "../../lib/oee/typ
 import type { OeeReport, OeeWindowType } from "../../lib/types";
 import { formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
-import { InputError, onInput, type Send } from "../shared/errors";
+import { InputError, onInput, refuseInputs, type Send } from "../shared/errors";
 import { LoadGate, PersistedState, RestorePoint } from "../shared/persistence";
 import { StatusReporter } from "../shared/status";
 import type { ShiftCalendarNode } from "../shift-calendar/config";
@@ -47,15 +47,7 @@ export = (RED: NodeAPI) => {
     const status = new StatusReporter(this);
     const setup = resolve(def);
     if (typeof setup === "string") {
-      this.error(setup);
-      status.set("error", RED._("oee-calculator.status.config"));
-      onInput(this, status, () => {
-        throw new Error(setup);
-      });
-      this.on("close", (_removed: boolean, done: () => void) => {
-        status.close();
-        done();
-      });
+      refuseInputs(this, status, setup, RED._("oee-calculator.status.config"));
       return;
     }
     const { config, oee, plan, asset } = setup;

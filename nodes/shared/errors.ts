@@ -57,3 +57,20 @@ function fail(status: StatusReporter, done: Done, err: unknown): void {
   status.set("error", error instanceof InputError ? `invalid ${error.field}` : error.message);
   done(error);
 }
+
+/**
+ * A node whose configuration is bad (ARCHITECTURE rule 3): logs the problem naming the field,
+ * shows a red status `statusText`, refuses every input with the problem through done(err) (Catch
+ * nodes see it), and frees its status on close. The node does nothing else.
+ */
+export function refuseInputs(node: Node, status: StatusReporter, problem: string, statusText: string): void {
+  node.error(problem);
+  status.set("error", statusText);
+  onInput(node, status, () => {
+    throw new Error(problem);
+  });
+  node.on("close", (_removed: boolean, done: () => void) => {
+    status.close();
+    done();
+  });
+}

@@ -21,7 +21,7 @@ import type { SpcConfig, SpcInput, SpcStepResult } from "../../lib/spc/types";
 import type { SpcLimits, SpcResult } from "../../lib/types";
 import { formatErrors, makeConfigValidator } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
-import { InputError, onInput, type Send } from "../shared/errors";
+import { InputError, onInput, refuseInputs, type Send } from "../shared/errors";
 import { LoadGate, PersistedState, RestorePoint } from "../shared/persistence";
 import { type StatusKind, StatusReporter } from "../shared/status";
 import { configSchema, type SpcCheckConfig, spcConfigOf } from "./config";
@@ -54,15 +54,7 @@ export = (RED: NodeAPI) => {
     const status = new StatusReporter(this);
     const setup = resolve(def);
     if (typeof setup === "string") {
-      this.error(setup);
-      status.set("error", RED._("spc-check.status.config"));
-      onInput(this, status, () => {
-        throw new Error(setup);
-      });
-      this.on("close", (_removed: boolean, done: () => void) => {
-        status.close();
-        done();
-      });
+      refuseInputs(this, status, setup, RED._("spc-check.status.config"));
       return;
     }
     const { config, spc, compiled, asset } = setup;

@@ -19,7 +19,7 @@ import {
   validate,
 } from "../../lib/validate";
 import type { AssetNode } from "../asset/config";
-import { InputError, onInput, type Send } from "../shared/errors";
+import { InputError, onInput, refuseInputs, type Send } from "../shared/errors";
 import { LoadGate, PersistedState } from "../shared/persistence";
 import { StatusReporter } from "../shared/status";
 import { configSchema, type StateClassifierConfig } from "./config";
@@ -153,16 +153,7 @@ export = (RED: NodeAPI) => {
       }
     }
     if (problem || !config || !settings) {
-      const why = problem ?? "invalid configuration";
-      this.error(why);
-      status.set("error", RED._("state-classifier.status.config"));
-      onInput(this, status, () => {
-        throw new Error(why);
-      });
-      this.on("close", (_removed: boolean, done: () => void) => {
-        status.close();
-        done();
-      });
+      refuseInputs(this, status, problem ?? "invalid configuration", RED._("state-classifier.status.config"));
       return;
     }
     const cfg: ClassifierConfig = config;

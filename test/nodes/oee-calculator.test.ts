@@ -23,6 +23,7 @@ import {
   assetNode,
   catchNode,
   collect,
+  contextStores,
   helper,
   oeeCalculatorNode,
   shiftCalendarNode,
@@ -625,20 +626,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
   });
 
   describe("context store", () => {
-    const stores = helper as unknown as {
-      _redNodes: { stopFlows(): Promise<void> };
-      _context: { init(settings: Record<string, unknown>): void };
-    };
-    /** A pseudo node module: opens the configured context stores before the flows start, as Node-RED does. */
-    const openStores = () => helper._redNodes.loadContextsPlugin();
-
-    /** Node-RED stops: the flows stop (nodes flush their state), then the stores close (to disk). */
-    async function stopRuntime(): Promise<void> {
-      await stores._redNodes.stopFlows();
-      await helper._redNodes.closeContextsPlugin();
-      // helper.unload() cleans the context of every node it does not know: not the closed files.
-      stores._context.init({});
-    }
+    const { openStores, stopRuntime } = contextStores;
 
     let tmp: ReturnType<typeof tempDir>;
     beforeEach(() => {

@@ -19,7 +19,15 @@ import { RULE_IDS, type RuleId, type RuleSetting } from "../../lib/spc/types";
 import type { Alarm, MachineSample, SpcLimits, SpcResult } from "../../lib/types";
 import { validate } from "../../lib/validate";
 import { configSchema } from "../../nodes/spc-check/config";
-import { assetNode, catchNode, collect, helper, spcCheckNode, tempDir } from "../support/node-red";
+import {
+  assetNode,
+  catchNode,
+  collect,
+  contextStores,
+  helper,
+  spcCheckNode,
+  tempDir,
+} from "../support/node-red";
 import { until } from "../support/wait";
 
 type Msg = NodeMessage & Record<string, unknown>;
@@ -752,20 +760,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
   });
 
   describe("context store", () => {
-    const stores = helper as unknown as {
-      _redNodes: { stopFlows(): Promise<void> };
-      _context: { init(settings: Record<string, unknown>): void };
-    };
-    /** A pseudo node module: opens the configured context stores before the flows start, as Node-RED does. */
-    const openStores = () => helper._redNodes.loadContextsPlugin();
-
-    /** Node-RED stops: the flows stop (nodes flush their state), then the stores close (to disk). */
-    async function stopRuntime(): Promise<void> {
-      await stores._redNodes.stopFlows();
-      await helper._redNodes.closeContextsPlugin();
-      // helper.unload() cleans the context of every node it does not know: not the closed files.
-      stores._context.init({});
-    }
+    const { openStores, stopRuntime } = contextStores;
 
     let tmp: ReturnType<typeof tempDir>;
     beforeEach(() => {

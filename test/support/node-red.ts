@@ -108,3 +108,23 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Node-RED's context stores around a restart, for node-red-node-test-helper 0.3.6 (which neither
+ * opens nor closes them): `openStores` is a pseudo node module for helper.load that opens the
+ * configured stores before the flows start, as Node-RED does; `stopRuntime` is Node-RED stopping:
+ * the flows stop (nodes flush their state), then the stores close (to disk).
+ */
+export const contextStores = {
+  openStores: (): Promise<void> => helper._redNodes.loadContextsPlugin(),
+  async stopRuntime(): Promise<void> {
+    const red = helper as unknown as {
+      _redNodes: { stopFlows(): Promise<void>; closeContextsPlugin(): Promise<void> };
+      _context: { init(settings: Record<string, unknown>): void };
+    };
+    await red._redNodes.stopFlows();
+    await red._redNodes.closeContextsPlugin();
+    // helper.unload() cleans the context of every node it does not know: not the closed files.
+    red._context.init({});
+  },
+};
