@@ -20,6 +20,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { startChild } from "./support/children";
 import { parseOptions } from "./support/cli";
+import { f, g, table, thousands } from "./support/format";
 import {
   OEE_CONTENDERS,
   type OeeContenderName,
@@ -163,23 +164,6 @@ async function runContender(name: OeeContenderName, o: Options, profileDir: stri
     off();
     await child.stop(30_000);
   }
-}
-
-const f = (n: number | null | undefined, digits = 0): string =>
-  n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits);
-const g = (n: number): string => (Number.isFinite(n) ? n.toPrecision(3) : "-");
-const thousands = (n: number): string => Math.round(n).toLocaleString("en-US");
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows
-    .map((r, i) => {
-      const line = r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join("  ");
-      return i === 0 ? `${line}\n${widths.map((w) => "-".repeat(w)).join("  ")}` : line;
-    })
-    .join("\n");
 }
 
 const LABEL: Record<OeeContenderName, string> = {

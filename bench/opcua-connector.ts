@@ -24,6 +24,7 @@ import type {
   ServerOptions,
   ServerStats,
 } from "./support/common";
+import { f, g, table } from "./support/format";
 
 const ROOT = join(__dirname, "..");
 const SUPPORT = join(__dirname, "support");
@@ -187,24 +188,6 @@ async function runContender(
     off();
     await child.stop(15_000);
   }
-}
-
-const f = (n: number | null | undefined, digits = 0): string =>
-  n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits);
-
-/** Three significant digits. */
-const g = (n: number): string => (Number.isFinite(n) ? n.toPrecision(3) : "-");
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows
-    .map((r, i) => {
-      const line = r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join("  ");
-      return i === 0 ? `${line}\n${widths.map((w) => "-".repeat(w)).join("  ")}` : line;
-    })
-    .join("\n");
 }
 
 function report(runs: Partial<Record<ContenderName, Run>>, label: (n: ContenderName) => string): string {

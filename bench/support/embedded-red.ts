@@ -1,8 +1,53 @@
 /**
  * Settings of an embedded, quiet Node-RED for a benchmark contender (no HTTP, no editor, no
- * telemetry, only the node folders given) and a bounded collector of its warn/error log lines.
+ * telemetry, only the node folders given), a bounded collector of its warn/error log lines, the
+ * core node folder of a contender (the function node and the bench's own nodes) and the small
+ * tools every contender process uses (a forced GC, an event-loop turn).
  * Shared by every contender process of the benchmarks.
  */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** The part of the embedded Node-RED runtime a contender uses; `Send` is what its source sends. */
+export interface EmbeddedRed<Event, Send> {
+  init(settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): { send(msg: Send): void } | null };
+  hooks: { add(name: string, fn: (event: Event) => void): void; remove(name: string): void };
+}
+
+export const MB = 1024 * 1024;
+
+/** One turn of the event loop. */
+export const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A full garbage collection (the contender runs with --expose-gc). */
+export function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error("run the contender with --expose-gc");
+  collect();
+}
+
+/**
+ * Node-RED's core node folder replaced by one holding only the function node and the bench's own
+ * nodes: `name`.js requires `exportName` of the module `module` (a .ts file, run through tsx),
+ * `name`.html registers their editor definitions (`html`: the script's body).
+ */
+export function writeCoreNodeDir(
+  dir: string,
+  bench: { name: string; module: string; exportName: string; html: string },
+): void {
+  mkdirSync(join(dir, "examples"), { recursive: true });
+  const fn = require.resolve("@node-red/nodes/core/function/10-function.js");
+  writeFileSync(join(dir, "function.js"), `module.exports = require(${JSON.stringify(fn)});\n`);
+  copyFileSync(join(dirname(fn), "10-function.html"), join(dir, "function.html"));
+  writeFileSync(
+    join(dir, `${bench.name}.js`),
+    `// Written by bench/support/embedded-red.ts\nmodule.exports = require(${JSON.stringify(bench.module)}).${bench.exportName};\n`,
+  );
+  writeFileSync(join(dir, `${bench.name}.html`), `<script type="text/javascript">${bench.html}</script>\n`);
+}
 
 interface RedLogMessage {
   level: number;

@@ -20,13 +20,13 @@
  *
  * IPC to the parent: { type: "progress", text }, { type: "result", result }, { type: "error", error }.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
 import { progress, runChild, send, sleep } from "./child-side";
-import { BenchLog, embeddedSettings } from "./embedded-red";
+import { BenchLog, type EmbeddedRed, embeddedSettings, gc, MB, turn, writeCoreNodeDir } from "./embedded-red";
 import type { HeapPoint, OeeContenderOptions, OeeContenderResult } from "./oee-common";
 import { baselineFlow, floorFlow, IDS, oursFlow } from "./oee-flows";
 import { sink } from "./oee-nodes";
@@ -38,45 +38,7 @@ interface CompleteEvent {
   node: { id: string };
 }
 
-interface RuntimeNode {
-  send(msg: Array<NodeMessage | null>): void;
-}
-
-interface EmbeddedRed {
-  init(settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): RuntimeNode | null };
-  hooks: { add(name: string, fn: (event: CompleteEvent) => void): void; remove(name: string): void };
-}
-
-const MB = 1024 * 1024;
 const log = new BenchLog();
-
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error("run the contender with --expose-gc");
-  collect();
-}
-
-/** Node-RED's core node folder replaced by one holding only the function node and the bench nodes. */
-function writeNodeDir(dir: string): void {
-  mkdirSync(join(dir, "examples"), { recursive: true });
-  const fn = require.resolve("@node-red/nodes/core/function/10-function.js");
-  writeFileSync(join(dir, "function.js"), `module.exports = require(${JSON.stringify(fn)});\n`);
-  copyFileSync(join(dirname(fn), "10-function.html"), join(dir, "function.html"));
-  const bench = join(__dirname, "oee-nodes.ts");
-  writeFileSync(
-    join(dir, "bench-oee.js"),
-    `// Written by bench/support/oee-contender.ts\nmodule.exports = require(${JSON.stringify(bench)}).registerOeeBenchNodes;\n`,
-  );
-  writeFileSync(
-    join(dir, "bench-oee.html"),
-    '<script type="text/javascript">RED.nodes.registerType("bench-oee-source",{category:"bench",defaults:{},inputs:0,outputs:2});RED.nodes.registerType("bench-oee-sink",{category:"bench",defaults:{mode:{value:"ours"}},inputs:1,outputs:0});</script>\n',
-  );
-}
 
 async function main(): Promise<void> {
   const raw = process.argv[2];
@@ -87,13 +49,18 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const userDir = mkdtempSync(join(tmpdir(), `mfg-bench-oee-${o.contender}-`));
   const coreDir = join(userDir, "bench-nodes");
-  writeNodeDir(coreDir);
+  writeCoreNodeDir(coreDir, {
+    name: "bench-oee",
+    module: join(__dirname, "oee-nodes.ts"),
+    exportName: "registerOeeBenchNodes",
+    html: 'RED.nodes.registerType("bench-oee-source",{category:"bench",defaults:{},inputs:0,outputs:2});RED.nodes.registerType("bench-oee-sink",{category:"bench",defaults:{mode:{value:"ours"}},inputs:1,outputs:0});',
+  });
   writeFileSync(
     join(userDir, "flows.json"),
     JSON.stringify(ours ? oursFlow(o) : floor ? floorFlow() : baselineFlow(o)),
   );
 
-  const RED = require("node-red") as EmbeddedRed;
+  const RED = require("node-red") as EmbeddedRed<CompleteEvent, Array<NodeMessage | null>>;
   RED.init(
     embeddedSettings({
       userDir,
