@@ -1,13 +1,15 @@
 /**
  * dist/ as Node-RED loads it: each node's .js, .html, locale catalog, help and icon side by side;
  * each .html registers a literal `mfg-` type whose editor defaults match the node's typed config;
- * every non-config node appears in an example flow.
+ * every non-config node appears in an example flow; the demo factory flow is whole and every
+ * suite node in it is configured with every field its editor has, valid for its config schema.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { TAG_TYPES } from "../../lib/connector/tags";
+import { makeConfigValidator } from "../../lib/validate";
 
 const ROOT = join(__dirname, "..", "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -166,5 +168,43 @@ describe("package: dist/ as Node-RED loads it", () => {
     const builtins = new Set(require("node:module").builtinModules as string[]);
     const external = [...required].filter((r) => !builtins.has(r));
     assert.deepEqual(deps.sort(), external.sort());
+  });
+
+  it("the demo factory flow: unique ids, wires and references resolve, suite nodes fully and validly configured", () => {
+    const flow = JSON.parse(readFileSync(join(ROOT, "flows", "demo-factory.json"), "utf8")) as Array<
+      Record<string, unknown> & { id: string; type: string }
+    >;
+    const ids = new Set<string>();
+    for (const n of flow) {
+      assert.ok(!ids.has(n.id), `id ${n.id} is unique`);
+      ids.add(n.id);
+    }
+    const byType = new Map(nodes.map((node) => [`mfg-${node.name}`, node]));
+    for (const n of flow) {
+      if (typeof n.z === "string") assert.ok(ids.has(n.z), `${n.id}: its tab ${n.z} exists`);
+      for (const output of (n.wires as string[][] | undefined) ?? [])
+        for (const target of output) assert.ok(ids.has(target), `${n.id}: wire to ${target} resolves`);
+      const node = byType.get(n.type);
+      if (!node) continue;
+      const reg = registrations(readFileSync(join(node.dir, `${node.name}.html`), "utf8"))[0];
+      const defaults = reg?.def.defaults ?? {};
+      for (const [key, def] of Object.entries(defaults)) {
+        assert.ok(key in n, `${n.id} (${n.type}) has the field ${key}`);
+        // A reference to a config node (asset, endpoint, calendar, ...) resolves when set.
+        const refType = (def as { type?: string }).type;
+        if (refType && n[key])
+          assert.ok(ids.has(String(n[key])), `${n.id}.${key} refers to a node of the flow`);
+      }
+      const { configSchema } = require(join(node.dir, "config.js")) as {
+        configSchema: Record<string, unknown>;
+      };
+      // npm start sets the environment the flow refers to (scripts/start.ts), as Node-RED substitutes it.
+      const env: Record<string, string> = { MFG_OPCUA_ENDPOINT: "opc.tcp://127.0.0.1:4840" };
+      const resolved = JSON.parse(JSON.stringify(n), (_k, v: unknown) =>
+        typeof v === "string" ? v.replace(/^\$\{(\w+)\}$/, (m, name: string) => env[name] ?? m) : v,
+      );
+      const checked = makeConfigValidator(configSchema)(resolved);
+      assert.ok(checked.ok, `${n.id} (${n.type}) passes its config schema: ${JSON.stringify(checked)}`);
+    }
   });
 });
