@@ -5,17 +5,30 @@
  * - a MachineSample: the value of one tag (`options.tag`), Good quality only; a sample or tag that
  *   is stale, of another quality, missing or null is nothing to chart (input null, not an error);
  * - attribute charts (p, np, c, u): `{count, n?, ts?}` or a plain number (the count, with n from
- *   the configured sample size);
+ *   the configured sample size); a MachineSample tag is a count too, when the sample size is known
+ *   (a c chart, or `sampleSize` configured): a tag carries no n;
  * - commands `{command: "revise"|"exclude"|"freeze"|"rebaseline"|"limits"|"flush", points?, mean?,
  *   sigma?, ts?}`.
  * `ts`: epoch ms or ISO 8601 with a zone offset, within 7 days before and 5 minutes after the
  * clock (checkInputTime); the arrival time `nowMs` when absent. Pure: the clock comes in as nowMs.
  * Errors name the field relative to the payload ("value[2]", "[3]" for an element of a bare array,
- * "values.<tag>.value", "count", "ts") and the expected form.
+ * "values.<tag>.value", "count", "ts"; a key read from a message property by its name,
+ * `options.keyField`) and the expected form. Bounds (lib/spc/types.ts): measured values, means and
+ * sigmas at most MAX_MAGNITUDE (1e100) in magnitude, counts and the n of p, np and c safe integers,
+ * the n of a u chart from MIN_U_SIZE (1e-9) to 2^53 − 1, so every statistic the chart computes is
+ * finite.
  */
 import type { MachineSample, SpcChart } from "../types";
 import { checkInputTime, type FieldError, got, parseTime, TIME_EXPECTED, validate } from "../validate";
-import { ATTRIBUTE_CHARTS, SPC_COMMANDS, type SpcCommand, type SpcInput } from "./types";
+import { MAX_PHASE1_POINTS } from "./spc";
+import {
+  ATTRIBUTE_CHARTS,
+  MAX_MAGNITUDE,
+  MIN_U_SIZE,
+  SPC_COMMANDS,
+  type SpcCommand,
+  type SpcInput,
+} from "./types";
 
 export interface SpcInputOptions {
   chart: SpcChart;
@@ -23,6 +36,8 @@ export interface SpcInputOptions {
   tag: string;
   /** The subgroup key the node read from a message property (wins over payload.key); undefined = none. */
   key?: unknown;
+  /** Where `key` was read, for the errors (e.g. "msg.batch"); default "key". */
+  keyField?: string;
   /** The configured sample size of an attribute chart; null = each count gives its n. */
   sampleSize: number | null;
 }
@@ -40,6 +55,10 @@ type Obj = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+/** A number the charts take: finite, |v| <= MAX_MAGNITUDE. */
+const bounded = (v: unknown): v is number => finite(v) && Math.abs(v) <= MAX_MAGNITUDE;
+const MAGNITUDE = "at most 1e100 in magnitude";
+const FINITE = `must be a finite number, ${MAGNITUDE}`;
 const isAttribute = (chart: SpcChart): boolean => (ATTRIBUTE_CHARTS as readonly string[]).includes(chart);
 
 const VALUE_FORMS =
@@ -64,24 +83,36 @@ function timeOf(payload: Obj, errors: FieldError[], nowMs: number): number {
   return ts;
 }
 
-/** The subgroup key: a non-empty string or a finite number (as a string); undefined when none. */
-function keyOf(value: unknown, errors: FieldError[]): string | undefined {
+/**
+ * The subgroup key: a non-empty string or a finite number (as a string); undefined when none.
+ * `field` names where it was read (payload "key", or the node's message property).
+ */
+function keyOf(value: unknown, errors: FieldError[], field = "key"): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string" && value !== "") return value;
   if (finite(value)) return String(value);
   errors.push({
-    field: "key",
+    field,
     message: `must be the subgroup key, a non-empty string or a finite number${got(value)}`,
   });
   return undefined;
 }
 
-/** Finite numbers of an array, or errors naming each bad element (`${prefix}[i]`). */
-function numbers(value: unknown, field: string, errors: FieldError[]): number[] {
+/** The key of the node's message property (options.key, named options.keyField), else `payloadKey`. */
+function keyFrom(options: SpcInputOptions, payloadKey: unknown, errors: FieldError[]): string | undefined {
+  if (options.key !== undefined) return keyOf(options.key, errors, options.keyField ?? "key");
+  return keyOf(payloadKey, errors);
+}
+
+/**
+ * Bounded numbers of an array, or errors naming each bad element (`${field}[i]`). `single`: the
+ * field may also be one number (payload.value), so the message names both forms.
+ */
+function numbers(value: unknown, field: string, errors: FieldError[], single: boolean): number[] {
   if (!Array.isArray(value)) {
     errors.push({
       field,
-      message: `must be a finite number or a non-empty array of finite numbers${got(value)}`,
+      message: `must be ${single ? "a finite number or " : ""}a non-empty array of finite numbers${got(value)}`,
     });
     return [];
   }
@@ -90,8 +121,7 @@ function numbers(value: unknown, field: string, errors: FieldError[]): number[] 
     return [];
   }
   for (let i = 0; i < value.length; i++)
-    if (!finite(value[i]))
-      errors.push({ field: `${field}[${i}]`, message: `must be a finite number${got(value[i])}` });
+    if (!bounded(value[i])) errors.push({ field: `${field}[${i}]`, message: `${FINITE}${got(value[i])}` });
   return value as number[];
 }
 
@@ -120,18 +150,21 @@ function countInput(
   nField: string,
 ): SpcInput {
   const chart = options.chart;
-  if (!(typeof count === "number" && Number.isInteger(count) && count >= 0))
+  if (!(Number.isSafeInteger(count) && (count as number) >= 0))
     errors.push({
       field: countField,
-      message: `must be a whole number >= 0 (${chart === "p" || chart === "np" ? "nonconforming units" : "nonconformities"})${got(count)}`,
+      message: `must be a whole number from 0 to 2^53 − 1 (${chart === "p" || chart === "np" ? "nonconforming units" : "nonconformities"})${got(count)}`,
     });
   let size: number | null = null;
   if (n !== undefined && n !== null) {
-    const ok = chart === "u" ? finite(n) && n > 0 : typeof n === "number" && Number.isInteger(n) && n >= 1;
+    const ok =
+      chart === "u"
+        ? finite(n) && n >= MIN_U_SIZE && n <= Number.MAX_SAFE_INTEGER
+        : Number.isSafeInteger(n) && (n as number) >= 1;
     if (!ok)
       errors.push({
         field: nField,
-        message: `${chart === "u" ? "must be a number > 0 (units inspected)" : "must be a whole number >= 1 (units inspected)"}${got(n)}`,
+        message: `${chart === "u" ? `must be a number of units inspected from ${MIN_U_SIZE} to 2^53 − 1` : "must be a whole number of units inspected from 1 to 2^53 − 1"}${got(n)}`,
       });
     else {
       size = n as number;
@@ -139,6 +172,11 @@ function countInput(
         errors.push({
           field: nField,
           message: `must be the configured sample size ${options.sampleSize} (or left out)${got(n)}`,
+        });
+      else if (chart === "c" && options.sampleSize === null && size !== 1)
+        errors.push({
+          field: nField,
+          message: `must be 1 or left out: a c chart counts nonconformities in one inspection unit of constant size (a u chart takes varying sizes)${got(n)}`,
         });
     }
   } else if (options.sampleSize === null && chart !== "c")
@@ -172,10 +210,10 @@ function command(payload: Obj, options: SpcInputOptions, nowMs: number): SpcInpu
   const name = cmd as SpcCommand;
   const { points, mean, sigma } = payload;
   if (name === "exclude") {
-    if (!Array.isArray(points) || points.length === 0)
+    if (!Array.isArray(points) || points.length === 0 || points.length > MAX_PHASE1_POINTS)
       errors.push({
         field: "points",
-        message: `must be a non-empty array of phase-I point numbers (seq) to leave out${got(points)}`,
+        message: `must be a non-empty array of at most ${MAX_PHASE1_POINTS} phase-I point numbers (seq) to leave out${Array.isArray(points) && points.length > 0 ? `, got ${points.length}` : got(points)}`,
       });
     else
       for (let i = 0; i < points.length; i++) {
@@ -189,16 +227,24 @@ function command(payload: Obj, options: SpcInputOptions, nowMs: number): SpcInpu
   } else if (points !== undefined)
     errors.push({ field: "points", message: `is only for the exclude command${got(points)}` });
   if (name === "limits") {
-    const attribute = isAttribute(options.chart);
-    if (!finite(mean))
+    const chart = options.chart;
+    const attribute = isAttribute(chart);
+    if (!bounded(mean))
       errors.push({
         field: "mean",
-        message: `is required: the process level to use from now on (${attribute ? "p̄, c̄ or ū" : "mean of single values"})${got(mean)}`,
+        message: `is required: the process level to use from now on (${attribute ? "p̄, c̄ or ū" : "mean of single values"}), ${MAGNITUDE}${got(mean)}`,
       });
-    if (!attribute && !(finite(sigma) && sigma > 0))
+    else if ((chart === "p" || chart === "np") && !(mean > 0 && mean < 1))
+      errors.push({
+        field: "mean",
+        message: `must be the fraction nonconforming p̄, between 0 and 1 (exclusive)${got(mean)}`,
+      });
+    else if ((chart === "c" || chart === "u") && !(mean > 0))
+      errors.push({ field: "mean", message: `must be a count > 0 (c̄ or ū)${got(mean)}` });
+    if (!attribute && !(bounded(sigma) && sigma > 0))
       errors.push({
         field: "sigma",
-        message: `is required: the sigma of single values, a number > 0${got(sigma)}`,
+        message: `is required: the sigma of single values, a number > 0, ${MAGNITUDE}${got(sigma)}`,
       });
     else if (attribute && sigma !== undefined)
       errors.push({
@@ -232,11 +278,23 @@ function fromSample(payload: Obj, options: SpcInputOptions): SpcInput | null {
   if (tv === undefined || tv.quality !== "Good" || tv.stale === true || tv.value === null) return null;
   const field = `values.${options.tag}.value`;
   const errors: FieldError[] = [];
-  const key = keyOf(options.key, errors);
-  if (isAttribute(options.chart))
-    return countInput(tv.value, undefined, sample.ts, options, errors, field, field);
-  if (!finite(tv.value)) {
-    errors.push({ field, message: `must be a finite number (the measured ${options.tag})${got(tv.value)}` });
+  if (isAttribute(options.chart)) {
+    // A tag is a count only when the sample size is known: it carries no n.
+    if (options.sampleSize === null && options.chart !== "c")
+      throw new Refused([
+        {
+          field,
+          message: `is a count from a MachineSample tag, which gives no sample size: a ${options.chart} chart takes {count, n} (or configure its sampleSize to chart a tag)`,
+        },
+      ]);
+    return countInput(tv.value, undefined, sample.ts, options, errors, field, "n");
+  }
+  const key = keyFrom(options, undefined, errors);
+  if (!bounded(tv.value)) {
+    errors.push({
+      field,
+      message: `${FINITE} (the measured ${options.tag})${got(tv.value)}`,
+    });
     throw new Refused(errors);
   }
   return valuesInput([tv.value], sample.ts, key, errors, tv.sourceTs);
@@ -246,11 +304,11 @@ function inputOf(payload: unknown, options: SpcInputOptions, nowMs: number): Spc
   const attribute = isAttribute(options.chart);
   const forms = attribute ? COUNT_FORMS : VALUE_FORMS;
   if (typeof payload === "number") {
-    if (!Number.isFinite(payload))
-      throw new Refused([{ field: "", message: `must be a finite number${got(payload)}` }]);
+    if (!attribute && !bounded(payload))
+      throw new Refused([{ field: "", message: `${FINITE}${got(payload)}` }]);
     const errors: FieldError[] = [];
     if (attribute) return countInput(payload, undefined, nowMs, options, errors, "", "n");
-    return valuesInput([payload], nowMs, keyOf(options.key, errors), errors);
+    return valuesInput([payload], nowMs, keyFrom(options, undefined, errors), errors);
   }
   if (Array.isArray(payload)) {
     if (attribute)
@@ -258,8 +316,8 @@ function inputOf(payload: unknown, options: SpcInputOptions, nowMs: number): Spc
         { field: "", message: `must be ${forms} for a ${options.chart} chart, got an array` },
       ]);
     const errors: FieldError[] = [];
-    const values = numbers(payload, "", errors);
-    return valuesInput(values, nowMs, keyOf(options.key, errors), errors);
+    const values = numbers(payload, "", errors, false);
+    return valuesInput(values, nowMs, keyFrom(options, undefined, errors), errors);
   }
   if (!isObject(payload))
     throw new Refused([{ field: "", message: `must be ${forms} or ${COMMAND_FORM}${got(payload)}` }]);
@@ -295,11 +353,11 @@ function inputOf(payload: unknown, options: SpcInputOptions, nowMs: number): Spc
     const raw = payload[field];
     let values: number[];
     if (field === "value" && typeof raw === "number") {
-      if (!Number.isFinite(raw)) errors.push({ field, message: `must be a finite number${got(raw)}` });
+      if (!bounded(raw)) errors.push({ field, message: `${FINITE}${got(raw)}` });
       values = [raw];
-    } else values = numbers(raw, field, errors);
+    } else values = numbers(raw, field, errors, field === "value");
     const ts = timeOf(payload, errors, nowMs);
-    const key = keyOf(options.key !== undefined ? options.key : payload.key, errors);
+    const key = keyFrom(options, payload.key, errors);
     return valuesInput(values, ts, key, errors);
   }
   throw new Refused([{ field: "", message: `must be ${forms} or ${COMMAND_FORM}` }]);

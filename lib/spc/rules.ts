@@ -179,6 +179,11 @@ export function ruleText(id: RuleId, setting?: RuleSetting): string {
   }
 }
 
+/** The rule ids of one family ("we-" Western Electric 1-4, "nelson-" Nelson 1-8), in RULE_IDS order. */
+function family(prefix: string): RuleId[] {
+  return RULE_IDS.filter((id) => id.startsWith(prefix));
+}
+
 function preset(enabled: readonly RuleId[]): RuleSetting[] {
   return Object.freeze(
     RULE_IDS.map((id) => Object.freeze({ id, enabled: enabled.includes(id) })),
@@ -194,18 +199,8 @@ export const RULE_PRESETS: {
   nelson: RuleSetting[];
   "limits-only": RuleSetting[];
 } = Object.freeze({
-  "western-electric": preset(["we-1", "we-2", "we-3", "we-4", "dispersion-1"]),
-  nelson: preset([
-    "nelson-1",
-    "nelson-2",
-    "nelson-3",
-    "nelson-4",
-    "nelson-5",
-    "nelson-6",
-    "nelson-7",
-    "nelson-8",
-    "dispersion-1",
-  ]),
+  "western-electric": preset([...family("we-"), "dispersion-1"]),
+  nelson: preset([...family("nelson-"), "dispersion-1"]),
   "limits-only": preset(["we-1", "dispersion-1"]),
 });
 

@@ -20,22 +20,13 @@
  * `step` updates the state it is given in place (plain JSON, bounded by the configuration) and
  * throws SpcRefused before any change when an input is refused.
  */
-import type {
-  Alarm,
-  AlarmSeverity,
-  EpochMs,
-  SpcCapability,
-  SpcChart,
-  SpcLimits,
-  SpcResult,
-  SpcViolation,
-} from "../types";
+import type { Alarm, AlarmSeverity, EpochMs, SpcChart, SpcLimits, SpcResult, SpcViolation } from "../types";
 import { ALARM_SEVERITIES, SPC_CHARTS } from "../types";
 import { type FieldError, formatErrors, got } from "../validate";
 import {
   addToWindow,
   type CapabilityWindow,
-  capability,
+  capabilityOf,
   newCapabilityWindow,
   windowCapability,
 } from "./capability";
@@ -47,6 +38,7 @@ import {
   checkRules,
   compileRules,
   initialRuleState,
+  NO_VIOLATIONS,
   RULES,
   type RuleState,
   ruleStateMatches,
@@ -55,9 +47,11 @@ import {
   ATTRIBUTE_CHARTS,
   CONSTANTS_TABLES,
   type ConstantsTable,
+  MAX_MAGNITUDE,
   MAX_REVISIONS,
   MAX_SUBGROUP_R,
   MAX_SUBGROUP_S,
+  MIN_U_SIZE,
   type PointLimits,
   type ProcessEstimate,
   type RuleId,
@@ -109,6 +103,20 @@ const isAttributeChart = (chart: unknown): boolean =>
   (ATTRIBUTE_CHARTS as readonly unknown[]).includes(chart);
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const integer = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+// Module-local copies of the imported constants read per point (a plain load whatever the module
+// format; an import binding may be a getter).
+const MAX = MAX_MAGNITUDE;
+const NO_RULE_FIRED = NO_VIOLATIONS;
+
+/** A number the charts take: finite, |v| <= MAX_MAGNITUDE (1e100). */
+const bounded = (v: unknown): v is number => finite(v) && Math.abs(v) <= MAX;
+/** A count or the n of a p, np or c chart: a safe integer (<= 2^53 − 1). */
+const safeCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+/** The n of a u chart: MIN_U_SIZE (1e-9) to 2^53 − 1 units inspected. */
+const uSize = (v: unknown): v is number => finite(v) && v >= MIN_U_SIZE && v <= Number.MAX_SAFE_INTEGER;
+const MAGNITUDE = "at most 1e100 in magnitude";
+const U_SIZE = `a number of units inspected from ${MIN_U_SIZE} to 2^53 − 1`;
+const SAFE_N = "a whole number from 1 to 2^53 − 1";
 
 /**
  * Checks a configuration; every error names the field ("phase1Points", "rules[2].length", …; the
@@ -178,13 +186,8 @@ export function checkSpcConfig(config: SpcConfig): FieldError[] {
   } else if (attribute) {
     const size = c.sampleSize;
     if (size !== null) {
-      if (chart === "u" ? !(finite(size) && size > 0) : !(integer(size) && size >= 1))
-        err(
-          "sampleSize",
-          chart === "u"
-            ? "must be null (each input gives its size) or a number > 0 (units inspected)"
-            : "must be null (each input gives its size) or a whole number >= 1",
-        );
+      if (chart === "u" ? !uSize(size) : !(safeCount(size) && size >= 1))
+        err("sampleSize", `must be null (each input gives its size) or ${chart === "u" ? U_SIZE : SAFE_N}`);
     }
   }
 
@@ -196,26 +199,29 @@ export function checkSpcConfig(config: SpcConfig): FieldError[] {
   if (c.limits !== "estimate" && c.limits !== "given") err("limits", 'must be "estimate" or "given"');
   else if (c.limits === "given") {
     const mean = c.givenMean;
-    if (!finite(mean)) err("givenMean", "must be a finite number with given limits");
+    if (!bounded(mean)) err("givenMean", `must be a finite number with given limits, ${MAGNITUDE}`);
     else if ((chart === "p" || chart === "np") && !(mean > 0 && mean < 1))
       err("givenMean", "must be the fraction nonconforming p̄, between 0 and 1 (exclusive)");
     else if ((chart === "c" || chart === "u") && !(mean > 0))
       err("givenMean", "must be a count > 0 (c̄ or ū)");
-    if (variables && !(finite(c.givenSigma) && c.givenSigma > 0))
-      err("givenSigma", "must be the sigma of single values, a number > 0, with given limits");
+    if (variables && !(bounded(c.givenSigma) && c.givenSigma > 0))
+      err(
+        "givenSigma",
+        `must be the sigma of single values, a number > 0 and ${MAGNITUDE}, with given limits`,
+      );
   }
 
   if (chart === "ewma") {
     if (!finite(c.ewmaLambda) || c.ewmaLambda <= 0 || c.ewmaLambda > 1)
       err("ewmaLambda", "must be a weight 0 < λ <= 1 (typically 0.05..0.25)");
-    if (!finite(c.ewmaL) || c.ewmaL <= 0)
-      err("ewmaL", "must be a limit width in sigmas > 0 (typically 2.7..3)");
+    if (!bounded(c.ewmaL) || c.ewmaL <= 0)
+      err("ewmaL", `must be a limit width in sigmas > 0 (typically 2.7..3), ${MAGNITUDE}`);
   }
   if (chart === "cusum") {
-    if (!finite(c.cusumK) || c.cusumK < 0)
-      err("cusumK", "must be a reference value in sigmas >= 0 (typically 0.5)");
-    const hOk = finite(c.cusumH) && c.cusumH > 0;
-    if (!hOk) err("cusumH", "must be a decision interval in sigmas > 0 (typically 4 or 5)");
+    if (!bounded(c.cusumK) || c.cusumK < 0)
+      err("cusumK", `must be a reference value in sigmas >= 0 (typically 0.5), ${MAGNITUDE}`);
+    const hOk = bounded(c.cusumH) && c.cusumH > 0;
+    if (!hOk) err("cusumH", `must be a decision interval in sigmas > 0 (typically 4 or 5), ${MAGNITUDE}`);
     const hs = c.cusumHeadStart;
     if (!finite(hs) || hs < 0 || (hOk && hs > (c.cusumH as number)))
       err("cusumHeadStart", "must be a head start in sigmas from 0 to cusumH (0 = none, h/2 = FIR)");
@@ -224,8 +230,8 @@ export function checkSpcConfig(config: SpcConfig): FieldError[] {
   // Specification limits and target.
   const spec = (k: "lsl" | "usl" | "target") => {
     const v = c[k];
-    if (v !== null && !finite(v)) {
-      err(k, "must be a finite number or null");
+    if (v !== null && !bounded(v)) {
+      err(k, `must be a finite number (${MAGNITUDE}) or null`);
       return undefined;
     }
     return v as number | null;
@@ -512,15 +518,28 @@ export function restoreSpcState(setup: SpcSetup, stored: unknown): SpcState | nu
     Array.isArray(s.excluded) &&
     Array.isArray(s.active) &&
     typeof s.sums === "object" &&
-    s.rules !== undefined;
+    s.rules !== undefined &&
+    // Numbers where the charts compute: a state stored before the input bounds may hold null
+    // where an overflow put Infinity (JSON); it is not continued.
+    (s.est === null || (typeof s.est === "object" && usableStored(setup, s.est))) &&
+    finite(s.ewmaZ) &&
+    finite(s.cusumHi) &&
+    finite(s.cusumLo);
   if (!fits) return null;
   const state = stored as SpcState;
   if (!ruleStateMatches(setup.rules, state.rules)) state.rules = initialRuleState(setup.rules);
   return state;
 }
 
+/** A stored estimate: numbers where numbers belong, and usable (bounded). */
+function usableStored(setup: SpcSetup, est: ProcessEstimate): boolean {
+  return finite(est.center) && (setup.attribute || finite(est.sigma)) && usable(setup, est);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The step.
+
+type Phase = "I" | "II";
 
 interface Ctx {
   setup: SpcSetup;
@@ -529,9 +548,35 @@ interface Ctx {
 }
 
 /**
+ * What a step produced nothing of (results, limits, alarms, notices): one shared frozen empty
+ * array (it serializes as []); `add` puts a new array in its place at the first entry. Callers
+ * must not push into a step's lists (copy them first).
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+function add<T>(list: T[], item: T): T[] {
+  if (list === (NONE as T[])) return [item];
+  list.push(item);
+  return list;
+}
+
+/**
  * One input: values (charted as points when a subgroup completes), a count (one point of an
- * attribute chart) or a command. Updates `state` in place and returns what it produced; throws
- * SpcRefused before any change when the input is refused. `nowMs` dates a command without ts.
+ * attribute chart) or a command. Updates `state` in place and returns what it produced (lists it
+ * produced nothing of are shared frozen empty arrays); throws SpcRefused before any change when
+ * the input is refused. `nowMs` dates a command without ts.
+ *
+ * Where it refuses (every `refuse` in this module; nothing else throws): the checks of the input
+ * and of the command (onValues, onCount, onCommand, checkReestimate, and reestimate for freeze,
+ * revise and exclude) run before any change; the end of phase I (phaseOnePoint) computes and
+ * checks its estimate before any change; the backstop of a point (its statistic and limits finite:
+ * phaseOnePoint, evaluate, limitsAt, notCharted) runs before that point changes anything (a
+ * subgroup stays open, lastSourceTs is set after the points). For an input of several points, a
+ * backstop at a later point would keep the earlier ones; it cannot fire, there or in a replay:
+ * inputs are bounded (MAX_MAGNITUDE, safe integer counts, MIN_U_SIZE), estimates are usable only
+ * when bounded (`usable`, MAX_ESTIMATE; restored states likewise), and the CUSUM saturates
+ * (CUSUM_Z_MAX, CUSUM_SUM_MAX), so every statistic and limit is finite; the backstops guard against
+ * a hole in that argument.
  */
 export function step(
   setup: SpcSetup,
@@ -539,7 +584,8 @@ export function step(
   input: SpcInput,
   nowMs: number,
 ): SpcStepResult<SpcState> {
-  const ctx: Ctx = { setup, state, out: { state, results: [], limits: [], alarms: [], notices: [] } };
+  const out: SpcStepResult<SpcState> = { state, results: NONE, limits: NONE, alarms: NONE, notices: NONE };
+  const ctx: Ctx = { setup, state, out };
   switch (input.type) {
     case "values":
       onValues(ctx, input.values, finite(input.ts) ? input.ts : nowMs, input.key, input.sourceTs);
@@ -553,7 +599,7 @@ export function step(
     default:
       refuse("", `is not an SPC input${got((input as { type?: unknown }).type)}`);
   }
-  return ctx.out;
+  return out;
 }
 
 function onValues(
@@ -570,8 +616,11 @@ function onValues(
   if (!Array.isArray(values) || values.length === 0)
     refuse("value", "must be a number or a non-empty array of numbers");
   for (let i = 0; i < values.length; i++)
-    if (!finite(values[i]))
-      refuse(values.length === 1 ? "value" : `value[${i}]`, `must be a finite number${got(values[i])}`);
+    if (!bounded(values[i]))
+      refuse(
+        values.length === 1 ? "value" : `value[${i}]`,
+        `must be a finite number, ${MAGNITUDE}${got(values[i])}`,
+      );
   const mode = setup.config.subgroupBy;
   if (mode === "key" && setup.subgrouped) {
     if (typeof key !== "string")
@@ -590,19 +639,21 @@ function onValues(
   }
   // The same MachineSample measurement sent again (connector snapshots): nothing new.
   if (sourceTs !== undefined && sourceTs === state.lastSourceTs) return;
-  if (sourceTs !== undefined) state.lastSourceTs = sourceTs;
 
   if (setup.individuals) {
     for (let i = 0; i < values.length; i++) chartIndividual(ctx, values[i]!, ts);
-    return;
-  }
-  if (mode === "array") {
+  } else if (mode === "array") {
     // Each array is one subgroup; a key the input carries (e.g. a batch id) names it.
     chart(ctx, subgroupStats(values, state.seq + 1, ts, key));
-    return;
-  }
+  } else addToSubgroups(ctx, values, ts, mode === "key" ? (key as string) : null);
+  // Taken (after the points, so a refused point leaves it as it was).
+  if (sourceTs !== undefined) state.lastSourceTs = sourceTs;
+}
+
+/** subgroupBy "count" or "key": the values join the open subgroup, which closes when full. */
+function addToSubgroups(ctx: Ctx, values: number[], ts: EpochMs, k: string | null): void {
+  const { setup, state } = ctx;
   const size = setup.config.subgroupSize;
-  const k = mode === "key" ? (key as string) : null;
   if (k !== null && state.open !== null && state.open.key !== k) closeOpen(ctx);
   for (let i = 0; i < values.length; i++) {
     let open = state.open;
@@ -621,17 +672,19 @@ function closeOpen(ctx: Ctx): void {
   const { state } = ctx;
   const open = state.open;
   if (open === null) return;
-  state.open = null;
   if (open.values.length < 2) {
+    state.open = null;
     const notice: SpcNotice = {
       type: "subgroup-too-small",
       text: `a subgroup of ${open.values.length} value${open.values.length === 1 ? "" : "s"}${open.key !== null ? ` (key "${open.key}")` : ""} was dropped: an X̄ chart needs at least 2 values per subgroup`,
     };
     if (open.key !== null) notice.key = open.key;
-    ctx.out.notices.push(notice);
+    ctx.out.notices = add(ctx.out.notices, notice);
     return;
   }
   chart(ctx, subgroupStats(open.values, state.seq + 1, open.ts, open.key ?? undefined));
+  // Closed once charted (a refused point leaves it open).
+  state.open = null;
 }
 
 function onCount(ctx: Ctx, count: number, size: number | null, ts: EpochMs): void {
@@ -639,8 +692,15 @@ function onCount(ctx: Ctx, count: number, size: number | null, ts: EpochMs): voi
   const chartName = setup.chart;
   if (!setup.attribute)
     refuse("count", `is for attribute charts (p, np, c, u); a ${chartName} chart takes measured values`);
-  if (!(integer(count) && count >= 0)) refuse("count", `must be a whole number >= 0${got(count)}`);
+  if (!safeCount(count)) refuse("count", `must be a whole number from 0 to 2^53 − 1${got(count)}`);
   const configured = setup.config.sampleSize;
+  if (configured !== null && size !== null && size !== configured)
+    refuse("n", `must be the configured sample size ${configured} (or left out)${got(size)}`);
+  if (chartName === "c" && configured === null && size !== null && size !== 1)
+    refuse(
+      "n",
+      `must be 1 or left out: a c chart counts nonconformities in one inspection unit of constant size (a u chart takes varying sizes)${got(size)}`,
+    );
   let n = size ?? configured;
   if (n === null && chartName === "c") n = 1;
   if (n === null)
@@ -648,13 +708,8 @@ function onCount(ctx: Ctx, count: number, size: number | null, ts: EpochMs): voi
       "n",
       `is required: the ${chartName} chart has no sampleSize configured, so each count needs its sample size`,
     );
-  if (chartName === "u" ? !(finite(n) && n > 0) : !(integer(n) && n >= 1))
-    refuse(
-      "n",
-      `${chartName === "u" ? "must be a number > 0 (units inspected)" : "must be a whole number >= 1"}${got(n)}`,
-    );
-  if (configured !== null && size !== null && size !== configured)
-    refuse("n", `must be the configured sample size ${configured} (or left out)${got(size)}`);
+  if (chartName === "u" ? !uSize(n) : !(safeCount(n) && n >= 1))
+    refuse("n", `must be ${chartName === "u" ? U_SIZE : SAFE_N}${got(n)}`);
   if ((chartName === "p" || chartName === "np") && count > n)
     refuse(
       "count",
@@ -687,20 +742,21 @@ function chartIndividual(ctx: Ctx, x: number, ts: EpochMs): void {
 /** Charts one point: phase I (provisional, possibly the end of phase I) or phase II. */
 function chart(ctx: Ctx, s: SubgroupStats): void {
   const { setup, state, out } = ctx;
-  state.seq = s.seq;
   const prev = state.last;
-  if (setup.individuals) state.last = s.mean;
   if (state.phase === "I") {
     phaseOnePoint(ctx, s, prev);
     return;
   }
+  // evaluate refuses (the backstop) before any change; the point is charted from here on.
+  const r = evaluate(setup, state, s, prev, "II");
+  state.seq = s.seq;
+  if (setup.individuals) state.last = s.mean;
   if (!state.announced && state.source === "given") {
     state.announced = true;
-    out.limits.push(givenLimits(ctx, s.ts));
+    out.limits = add(out.limits, givenLimits(ctx, s.ts));
   }
-  const r = evaluate(setup, state, s, prev, "II");
   if (state.window !== null) withCapability(setup, state, s, r);
-  out.results.push(r);
+  out.results = add(out.results, r);
   if (r.violations.length > 0 || state.active.length > 0) alarms(ctx, r);
 }
 
@@ -714,11 +770,37 @@ function withCapability(setup: SpcSetup, state: SpcState, s: SubgroupStats, r: S
 // ---------------------------------------------------------------------------------------------
 // Limits.
 
-/** The Shewhart limits of a point at n (the last computation is reused for the same estimate and n). */
+/**
+ * The backstop of a point (finding it needs a hole in the input bounds, see `step`): a statistic
+ * or limit that is not a finite number is refused before the point changes anything.
+ */
+function notCharted(setup: SpcSetup, what: string, x: number | null): never {
+  refuse(
+    setup.attribute ? "count" : "value",
+    `gives a ${what} of ${x}, not a finite number: the point cannot be charted`,
+  );
+}
+
+function finiteLimits(lim: PointLimits): boolean {
+  const d = lim.dispersion;
+  return (
+    Number.isFinite(lim.cl) &&
+    Number.isFinite(lim.ucl) &&
+    Number.isFinite(lim.lcl) &&
+    Number.isFinite(lim.sigma) &&
+    (d === undefined || (Number.isFinite(d.cl) && Number.isFinite(d.ucl) && Number.isFinite(d.lcl)))
+  );
+}
+
+/**
+ * The Shewhart limits of a point at n (the last computation is reused for the same estimate and
+ * n; the cache lives in the setup, not in the state). Refuses limits that are not finite.
+ */
 function limitsAt(setup: SpcSetup, est: ProcessEstimate, n: number): PointLimits {
   const cache = setup.cache;
   if (cache.est === est && cache.n === n && cache.lim !== null) return cache.lim;
   const lim = pointLimits(setup.chart, est, n, setup.nsigmas, setup.table);
+  if (!finiteLimits(lim)) notCharted(setup, "control limit", lim.ucl);
   cache.est = est;
   cache.n = n;
   cache.lim = lim;
@@ -733,7 +815,7 @@ const RULE_DISPERSION: { value: number; ucl: number | null; lcl: number | null }
   lcl: null,
 };
 
-function newResult(setup: SpcSetup, s: SubgroupStats, value: number, phase: "I" | "II"): SpcResult {
+function newResult(setup: SpcSetup, s: SubgroupStats, value: number, phase: Phase): SpcResult {
   const config = setup.config;
   const r: SpcResult = {
     kind: "SpcResult",
@@ -748,11 +830,27 @@ function newResult(setup: SpcSetup, s: SubgroupStats, value: number, phase: "I" 
     lcl: null,
     sigma: null,
     phase,
-    violations: [],
+    // Shared and frozen: replaced when a rule fires.
+    violations: NO_RULE_FIRED,
   };
   if (config.asset !== null) r.asset = config.asset;
   if (s.key !== undefined) r.key = s.key;
   return r;
+}
+
+/** A result's Shewhart limits. */
+function setLimits(r: SpcResult, lim: PointLimits | null): void {
+  if (lim === null) return;
+  r.cl = lim.cl;
+  r.ucl = lim.ucl;
+  r.lcl = lim.lcl;
+  r.sigma = lim.sigma;
+}
+
+/** SpcResult.dispersion: the companion chart's value and limits (null while there are none). */
+function dispersionOf(value: number | null, lim: PointLimits | null): NonNullable<SpcResult["dispersion"]> {
+  const dl = lim?.dispersion;
+  return dl ? { value, cl: dl.cl, ucl: dl.ucl, lcl: dl.lcl } : { value, cl: null, ucl: null, lcl: null };
 }
 
 /** The companion chart's value of a point: range, SD or moving range (null for the first value). */
@@ -772,25 +870,24 @@ function dispersionValue(setup: SpcSetup, s: SubgroupStats, prev: number | null)
 /**
  * A point against the limits in force (state.est), with the rules (Shewhart charts), the EWMA or
  * the CUSUM updated in the state: phase II and the phase-I replay. `prev` is the previous value of
- * an individuals chart (moving range).
+ * an individuals chart (moving range). Refuses (the backstop) before it changes the state.
  */
 function evaluate(
   setup: SpcSetup,
   state: SpcState,
   s: SubgroupStats,
   prev: number | null,
-  phase: "I" | "II",
+  phase: Phase,
 ): SpcResult {
-  const est = state.est!;
-  if (setup.kind === EWMA) return evaluateEwma(setup, state, s, est, phase);
-  if (setup.kind === CUSUM) return evaluateCusum(setup, state, s, est, phase);
-  const lim = limitsAt(setup, est, s.n);
+  if (setup.kind === EWMA) return evaluateEwma(setup, state, s, phase);
+  if (setup.kind === CUSUM) return evaluateCusum(setup, state, s, phase);
+  const lim = limitsAt(setup, state.est!, s.n);
   const value = setup.attribute ? plotted(setup.chart, s) : s.mean;
+  if (!Number.isFinite(value)) notCharted(setup, "plotted value", value);
+  const dv = setup.dispersion !== DISP_NONE ? dispersionValue(setup, s, prev) : null;
+  if (dv !== null && !Number.isFinite(dv)) notCharted(setup, "range", dv);
   const r = newResult(setup, s, value, phase);
-  r.cl = lim.cl;
-  r.ucl = lim.ucl;
-  r.lcl = lim.lcl;
-  r.sigma = lim.sigma;
+  setLimits(r, lim);
   const point = RULE_POINT;
   point.seq = s.seq;
   point.value = value;
@@ -800,9 +897,8 @@ function evaluate(
   point.lcl = lim.lcl;
   point.dispersion = null;
   if (setup.dispersion !== DISP_NONE) {
-    const dv = dispersionValue(setup, s, prev);
+    r.dispersion = dispersionOf(dv, lim);
     const dl = lim.dispersion;
-    r.dispersion = { value: dv, cl: dl ? dl.cl : null, ucl: dl ? dl.ucl : null, lcl: dl ? dl.lcl : null };
     if (dv !== null && dl) {
       const d = RULE_DISPERSION;
       d.value = dv;
@@ -825,28 +921,27 @@ function rawSigma(est: ProcessEstimate, n: number): number {
  * EWMA (STANDARDS.md 3.2, qcc R/ewma.R): z_i = λ·x̄_i + (1 − λ)·z_{i−1}, z_0 = center; limits
  * center ± L·(σ/√n_i)·√(λ/(2 − λ)·[1 − (1 − λ)^(2i)]), i counted from z_0.
  */
-function evaluateEwma(
-  setup: SpcSetup,
-  state: SpcState,
-  s: SubgroupStats,
-  est: ProcessEstimate,
-  phase: "I" | "II",
-): SpcResult {
+function evaluateEwma(setup: SpcSetup, state: SpcState, s: SubgroupStats, phase: Phase): SpcResult {
+  const est = state.est!;
   const lambda = setup.lambda;
   const raw = s.mean;
   const i = state.ewmaI + 1;
-  state.ewmaI = i;
   const z = lambda * raw + (1 - lambda) * state.ewmaZ;
-  state.ewmaZ = z;
   const sigmaZ = rawSigma(est, s.n) * setup.ewmaFactor * Math.sqrt(1 - setup.ewmaDecay2 ** i);
   const half = setup.ewmaL * sigmaZ;
+  const ucl = est.center + half;
+  const lcl = est.center - half;
+  if (!Number.isFinite(z)) notCharted(setup, "EWMA", z);
+  if (!(Number.isFinite(ucl) && Number.isFinite(lcl))) notCharted(setup, "control limit", ucl);
+  state.ewmaI = i;
+  state.ewmaZ = z;
   const r = newResult(setup, s, z, phase);
   r.cl = est.center;
-  r.ucl = est.center + half;
-  r.lcl = est.center - half;
+  r.ucl = ucl;
+  r.lcl = lcl;
   r.sigma = sigmaZ;
   r.raw = raw;
-  if (z > r.ucl || z < r.lcl)
+  if (z > ucl || z < lcl)
     r.violations = [
       {
         rule: "ewma",
@@ -858,27 +953,32 @@ function evaluateEwma(
 }
 
 /**
+ * Largest standardized value z a CUSUM adds, and largest sum: the sums saturate there instead of
+ * overflowing to Infinity (reached only when σ̂ is some 1e-150 of the distance of a value from the
+ * centre; both are far beyond any decision interval h, so the signal is the same).
+ */
+const CUSUM_Z_MAX = 1e250;
+const CUSUM_SUM_MAX = 1e300;
+
+/**
  * Tabular CUSUM, standardized (STANDARDS.md 3.2, qcc R/cusum.R): z_i = (x̄_i − center)/(σ/√n_i),
  * C+_i = max(0, C+_{i−1} + z_i − k), C−_i = max(0, C−_{i−1} − z_i − k), signal when C > h, no
  * reset after a signal. Shift estimate (Montgomery; STANDARDS.md 3.2): center ± (k + C/N)·σ/√n,
  * N = periods in a row with C > 0.
  */
-function evaluateCusum(
-  setup: SpcSetup,
-  state: SpcState,
-  s: SubgroupStats,
-  est: ProcessEstimate,
-  phase: "I" | "II",
-): SpcResult {
-  const raw = s.mean;
+function evaluateCusum(setup: SpcSetup, state: SpcState, s: SubgroupStats, phase: Phase): SpcResult {
+  const est = state.est!;
   const center = est.center;
+  const raw = s.mean;
   const sd = rawSigma(est, s.n);
   const k = setup.k;
   const h = setup.h;
   // σ̂ = 0 (all phase-I values equal): a value off the centre adds h + k + 1 (it signals at once).
-  const z = sd > 0 ? (raw - center) / sd : raw > center ? h + k + 1 : raw < center ? -(h + k + 1) : 0;
-  const hi = Math.max(0, state.cusumHi + z - k);
-  const lo = Math.max(0, state.cusumLo - z - k);
+  const z0 = sd > 0 ? (raw - center) / sd : raw > center ? h + k + 1 : raw < center ? -(h + k + 1) : 0;
+  const z = Math.min(CUSUM_Z_MAX, Math.max(-CUSUM_Z_MAX, z0));
+  const hi = Math.min(CUSUM_SUM_MAX, Math.max(0, state.cusumHi + z - k));
+  const lo = Math.min(CUSUM_SUM_MAX, Math.max(0, state.cusumLo - z - k));
+  if (!(Number.isFinite(hi) && Number.isFinite(lo))) notCharted(setup, "CUSUM sum", hi);
   state.cusumHi = hi;
   state.cusumLo = lo;
   state.cusumNHi = hi > 0 ? state.cusumNHi + 1 : 0;
@@ -966,6 +1066,22 @@ function addToSums(setup: SpcSetup, sums: Phase1Sums, s: SubgroupStats): void {
   }
 }
 
+function copySums(from: Phase1Sums, to: Phase1Sums): void {
+  to.m = from.m;
+  to.sumN = from.sumN;
+  to.sumSum = from.sumSum;
+  to.sig = from.sig;
+  to.sigK = from.sigK;
+  to.mr = from.mr;
+  to.mrK = from.mrK;
+  to.prev = from.prev;
+  to.wMean = from.wMean;
+  to.wM2 = from.wM2;
+}
+
+/** The phase-I sums with the new point, checked before they replace the state's (scratch). */
+const NEXT_SUMS: Phase1Sums = emptySums();
+
 /** The estimate from the phase-I sums (the same formulas as estimateProcess); null until there is one. */
 function provisional(setup: SpcSetup, sums: Phase1Sums): ProcessEstimate | null {
   if (sums.m === 0) return null;
@@ -987,39 +1103,52 @@ function provisional(setup: SpcSetup, sums: Phase1Sums): ProcessEstimate | null 
   return sigma === null ? null : { center: sums.sumSum / sums.sumN, sigma };
 }
 
-/** A phase-I point: provisional limits, no rules, no alarms; the last one ends phase I. */
+/**
+ * A phase-I point: provisional limits, no rules, no alarms; the last one ends phase I. Everything
+ * that may refuse the point (the estimate at the end of phase I; the backstop) is computed and
+ * checked before the point changes anything.
+ */
 function phaseOnePoint(ctx: Ctx, s: SubgroupStats, prev: number | null): void {
   const { setup, state, out } = ctx;
-  state.phase1.push(s);
-  addToSums(setup, state.sums, s);
-  if (state.phase1.length >= setup.config.phase1Points) {
-    endPhaseOne(ctx, "estimated", s.ts, s);
+  if (state.phase1.length + 1 >= setup.config.phase1Points) {
+    const kept = keptPoints(state);
+    kept.push(s);
+    const est = reestimate(
+      setup,
+      kept,
+      setup.attribute ? "count" : "value",
+      `ends phase I, but the ${kept.length} phase-I points are too few for an estimate`,
+    );
+    state.seq = s.seq;
+    if (setup.individuals) state.last = s.mean;
+    state.phase1.push(s);
+    addToSums(setup, state.sums, s);
+    estimateAndReplay(ctx, "estimated", s.ts, setup.config.autoRevise ? MAX_REVISIONS : 0, s, kept, est);
     return;
   }
-  const r = newResult(setup, s, setup.attribute ? plotted(setup.chart, s) : s.mean, "I");
-  if (setup.kind !== SHEWHART) r.raw = s.mean;
-  const est = provisional(setup, state.sums);
+  const sums = NEXT_SUMS;
+  copySums(state.sums, sums);
+  addToSums(setup, sums, s);
+  const est = provisional(setup, sums);
   const lim = est === null ? null : pointLimits(setup.chart, est, s.n, setup.nsigmas, setup.table);
-  if (lim !== null) {
-    r.cl = lim.cl;
-    r.ucl = lim.ucl;
-    r.lcl = lim.lcl;
-    r.sigma = lim.sigma;
-  }
-  if (setup.dispersion !== DISP_NONE) {
-    const dl = lim?.dispersion;
-    r.dispersion = {
-      value: dispersionValue(setup, s, prev),
-      cl: dl ? dl.cl : null,
-      ucl: dl ? dl.ucl : null,
-      lcl: dl ? dl.lcl : null,
-    };
-  }
+  const value = setup.attribute ? plotted(setup.chart, s) : s.mean;
+  const dv = setup.dispersion !== DISP_NONE ? dispersionValue(setup, s, prev) : null;
+  if (!Number.isFinite(value)) notCharted(setup, "plotted value", value);
+  if (dv !== null && !Number.isFinite(dv)) notCharted(setup, "range", dv);
+  if (lim !== null && !finiteLimits(lim)) notCharted(setup, "control limit", lim.ucl);
+  state.seq = s.seq;
+  if (setup.individuals) state.last = s.mean;
+  state.phase1.push(s);
+  copySums(sums, state.sums);
+  const r = newResult(setup, s, value, "I");
+  if (setup.kind !== SHEWHART) r.raw = s.mean;
+  setLimits(r, lim);
+  if (setup.dispersion !== DISP_NONE) r.dispersion = dispersionOf(dv, lim);
   if (state.window !== null) withCapability(setup, state, s, r);
-  out.results.push(r);
+  out.results = add(out.results, r);
 }
 
-/** The phase-I points not left out, in order. */
+/** The phase-I points not left out, in order (a new array). */
 function keptPoints(state: SpcState): SubgroupStats[] {
   if (state.excluded.length === 0) return state.phase1.slice();
   const out: SubgroupStats[] = [];
@@ -1041,9 +1170,39 @@ function isExcluded(state: SpcState, seq: number): boolean {
   return false;
 }
 
-/** An estimate usable for limits: attributes always, variables with a sigma. */
-function usable(setup: SpcSetup, est: ProcessEstimate | null): est is ProcessEstimate {
-  return est !== null && (setup.attribute || (est.sigma !== null && Number.isFinite(est.sigma)));
+/**
+ * Largest centre and sigma of a usable estimate: its limits (centre ± 6σ/√n with n >= 1e-9) and
+ * the EWMA's stay finite. Estimates from bounded inputs are far below it.
+ */
+const MAX_ESTIMATE = 1e200;
+
+/** An estimate usable for limits: bounded, and for variables charts with a sigma. */
+function usable(setup: SpcSetup, est: ProcessEstimate | null): boolean {
+  if (est === null || !(Math.abs(est.center) <= MAX_ESTIMATE)) return false;
+  return setup.attribute || (est.sigma !== null && est.sigma >= 0 && est.sigma <= MAX_ESTIMATE);
+}
+
+/**
+ * The estimate from `points` (phase-I points), or SpcRefused on `field`: `tooFew` when there are
+ * too few for an estimate, else naming the estimate that would give no finite limits.
+ */
+function reestimate(
+  setup: SpcSetup,
+  points: readonly SubgroupStats[],
+  field: string,
+  tooFew: string,
+): ProcessEstimate {
+  const est =
+    points.length < setup.minPoints
+      ? null
+      : estimateProcess(setup.chart, setup.estimator, points, setup.table);
+  if (est !== null && usable(setup, est)) return est;
+  return refuse(
+    field,
+    est === null
+      ? tooFew
+      : `would give limits that are not finite numbers: the estimate of ${points.length} phase-I points is centre ${est.center}, sigma ${est.sigma}`,
+  );
 }
 
 /**
@@ -1075,6 +1234,7 @@ function addExcluded(state: SpcState, seqs: readonly number[]): void {
   state.excluded = [...set].sort((a, b) => a - b);
 }
 
+/** The rules, the EWMA (z = centre, i = 0) and the CUSUM (head start, ring cleared) from a fresh start. */
 function resetCharts(setup: SpcSetup, state: SpcState): void {
   const center = state.est ? state.est.center : 0;
   state.rules = initialRuleState(setup.rules);
@@ -1091,7 +1251,8 @@ function resetCharts(setup: SpcSetup, state: SpcState): void {
 /**
  * The rules, the EWMA and the CUSUM from a fresh start over the kept phase-I points against the
  * limits in force: the violations of phase I (SpcLimits.outOfControl, one entry per rule per
- * point) and the result of the last kept point.
+ * point) and the result of the last kept point. The points were charted (bounded) and the
+ * estimate is usable, so evaluate does not refuse here.
  */
 function replay(setup: SpcSetup, state: SpcState): { outOfControl: SpcViolation[]; last: SpcResult | null } {
   resetCharts(setup, state);
@@ -1108,8 +1269,12 @@ function replay(setup: SpcSetup, state: SpcState): { outOfControl: SpcViolation[
 }
 
 /**
- * Estimates the limits from the kept phase-I points (with automatic revision rounds when asked),
- * replays the charts and returns the SpcLimits. The state's est, phase and source are set.
+ * Sets the limits from `est` of the `kept` phase-I points (checked by the caller), with automatic
+ * revision rounds when asked, replays the charts and sends the SpcLimits. The state's est, phase
+ * and source are set. A replay for a command after phase-II points keeps the outOfControl of the
+ * replay, then starts the rules, the EWMA and the CUSUM afresh, so no run, window or sum of phase
+ * I joins the next phase-II point; at the end of phase I (no phase-II point yet) the replayed
+ * state carries on into phase II, as qcc evaluates one series.
  */
 function estimateAndReplay(
   ctx: Ctx,
@@ -1117,11 +1282,12 @@ function estimateAndReplay(
   ts: EpochMs,
   rounds: number,
   current: SubgroupStats | null,
+  keptPoints: SubgroupStats[],
+  estimate: ProcessEstimate,
 ): void {
   const { setup, state, out } = ctx;
-  let kept = keptPoints(state);
-  let est = estimateProcess(setup.chart, setup.estimator, kept, setup.table);
-  if (!usable(setup, est)) throw new Error("spc: no estimate from the phase-I points (checked before)");
+  let kept = keptPoints;
+  let est = estimate;
   for (let round = 0; round < rounds; round++) {
     const beyond = beyondPoints(setup, kept, est);
     if (beyond.length === 0) break;
@@ -1129,24 +1295,26 @@ function estimateAndReplay(
     const left = kept.filter((p) => !drop.has(p.seq));
     if (left.length < setup.minPoints) break;
     const next = estimateProcess(setup.chart, setup.estimator, left, setup.table);
-    if (!usable(setup, next)) break;
+    if (next === null || !usable(setup, next)) break;
     addExcluded(state, beyond);
     kept = left;
     est = next;
   }
+  const phaseTwoPoints = state.phase1.length > 0 && state.seq > state.phase1[state.phase1.length - 1]!.seq;
   state.est = est;
   state.phase = "II";
   state.source = "estimated";
   const { outOfControl, last } = replay(setup, state);
+  if (phaseTwoPoints) resetCharts(setup, state);
   if (current !== null) {
     // The point that ended phase I: its result against the final limits.
     let r: SpcResult;
     if (last !== null && last.seq === current.seq) r = last;
     else r = excludedResult(setup, state, current);
     if (state.window !== null) withCapability(setup, state, current, r);
-    out.results.push(r);
+    out.results = add(out.results, r);
   }
-  out.limits.push(estimatedLimits(ctx, reason, ts, kept, outOfControl));
+  out.limits = add(out.limits, estimatedLimits(ctx, reason, ts, kept, outOfControl));
 }
 
 /**
@@ -1159,20 +1327,11 @@ function excludedResult(setup: SpcSetup, state: SpcState, s: SubgroupStats): Spc
   if (setup.kind === SHEWHART) {
     const lim = pointLimits(setup.chart, est, s.n, setup.nsigmas, setup.table);
     const r = newResult(setup, s, plotted(setup.chart, s), "I");
-    r.cl = lim.cl;
-    r.ucl = lim.ucl;
-    r.lcl = lim.lcl;
-    r.sigma = lim.sigma;
+    setLimits(r, lim);
     if (setup.dispersion !== DISP_NONE) {
-      const dl = lim.dispersion;
       const prevIdx = state.phase1.length - 2;
       const prev = prevIdx >= 0 ? state.phase1[prevIdx]!.mean : null;
-      r.dispersion = {
-        value: dispersionValue(setup, s, prev),
-        cl: dl ? dl.cl : null,
-        ucl: dl ? dl.ucl : null,
-        lcl: dl ? dl.lcl : null,
-      };
+      r.dispersion = dispersionOf(dispersionValue(setup, s, prev), lim);
     }
     return r;
   }
@@ -1194,16 +1353,6 @@ function excludedResult(setup: SpcSetup, state: SpcState, s: SubgroupStats): Spc
   r.raw = s.mean;
   r.cusum = { upper: state.cusumHi, lower: state.cusumLo === 0 ? 0 : -state.cusumLo };
   return r;
-}
-
-function endPhaseOne(
-  ctx: Ctx,
-  reason: "estimated" | "frozen",
-  ts: EpochMs,
-  current: SubgroupStats | null,
-): void {
-  const { setup } = ctx;
-  estimateAndReplay(ctx, reason, ts, setup.config.autoRevise ? MAX_REVISIONS : 0, current);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1291,17 +1440,16 @@ function estimatedLimits(
   if (setup.spec !== null && state.est !== null) {
     let values = 0;
     for (const p of kept) values += p.n;
-    const cap: SpcCapability = capability({
-      mean: state.est.center,
-      sigmaWithin: state.est.sigma,
-      sigmaOverall: overallSd(kept),
+    l.capability = capabilityOf(
+      state.est.center,
+      state.est.sigma,
+      overallSd(kept),
       values,
-      lsl: setup.spec.lsl,
-      usl: setup.spec.usl,
-      target: setup.spec.target,
-      estimator: setup.estimator,
-    });
-    l.capability = cap;
+      setup.spec.lsl,
+      setup.spec.usl,
+      setup.spec.target,
+      setup.estimator,
+    );
   }
   return l;
 }
@@ -1379,7 +1527,7 @@ function alarms(ctx: Ctx, r: SpcResult): void {
       "cleared",
     );
     alarm.data = alarmData(setup, a.rule, r, []);
-    out.alarms.push(alarm);
+    out.alarms = add(out.alarms, alarm);
   }
   active.length = kept;
   for (let i = 0; i < v.length; i++) {
@@ -1399,7 +1547,7 @@ function alarms(ctx: Ctx, r: SpcResult): void {
       "active",
     );
     alarm.data = alarmData(setup, violation.rule, r, violation.points);
-    out.alarms.push(alarm);
+    out.alarms = add(out.alarms, alarm);
   }
 }
 
@@ -1417,9 +1565,53 @@ function clearAlarms(ctx: Ctx, ts: EpochMs, command: SpcCommand): void {
       "cleared",
     );
     alarm.data = { rule: a.rule, chart: setup.chart, characteristic, seq: a.seq, command };
-    out.alarms.push(alarm);
+    out.alarms = add(out.alarms, alarm);
   }
   state.active = [];
+}
+
+/** Most entries of a stored active list read by clearedAlarmsOf (a state has one per rule). */
+const MAX_STORED_ACTIVE = 100;
+
+/**
+ * The "cleared" Alarms of a stored state that is being discarded (restoreSpcState gave null, e.g.
+ * the configuration changed shape and a new phase I starts): one per entry of its `active` list,
+ * so no alarm episode stays active at its receiver for ever. Tolerant of junk: [] when `stored` has
+ * no readable `active` list; an entry without a string `id` and `rule` is skipped, an id repeated
+ * is cleared once. Dated `nowMs`, with the source, asset, characteristic and chart of `setup` (the
+ * configuration in force); severity and text the entry's when it has them.
+ */
+export function clearedAlarmsOf(setup: SpcSetup, stored: unknown, nowMs: number): Alarm[] {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return [];
+  const active = (stored as { active?: unknown }).active;
+  if (!Array.isArray(active)) return [];
+  const characteristic = setup.config.characteristic;
+  const out: Alarm[] = [];
+  const seen = new Set<string>();
+  for (const entry of active.slice(0, MAX_STORED_ACTIVE)) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const a = entry as Partial<Record<keyof ActiveAlarm, unknown>>;
+    const { id, rule } = a;
+    if (typeof id !== "string" || id === "" || typeof rule !== "string" || rule === "" || seen.has(id))
+      continue;
+    seen.add(id);
+    const severity = (ALARM_SEVERITIES as readonly unknown[]).includes(a.severity)
+      ? (a.severity as AlarmSeverity)
+      : (setup.severity[rule] ?? setup.config.runSeverity);
+    const seq = Number.isSafeInteger(a.seq) && (a.seq as number) >= 1 ? (a.seq as number) : null;
+    const what = typeof a.text === "string" && a.text !== "" ? a.text : rule;
+    const alarm = alarmBase(
+      setup,
+      id,
+      nowMs,
+      severity,
+      `${characteristic}: ${what}${seq !== null ? ` (from point ${seq})` : ""} cleared: the configuration changed, the chart starts a new phase I`,
+      "cleared",
+    );
+    alarm.data = { rule, chart: setup.chart, characteristic, seq, reason: "configuration changed" };
+    out.push(alarm);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1436,12 +1628,15 @@ function onCommand(ctx: Ctx, input: CommandInput, ts: EpochMs): void {
     case "freeze": {
       if (state.phase !== "I")
         refuse("command", "freeze ends phase I, but phase I has ended (limits are set)");
-      if (state.phase1.length < setup.minPoints || !usable(setup, provisional(setup, state.sums)))
-        refuse(
-          "command",
-          `freeze needs at least ${setup.minPoints === 1 ? "1 point" : `${setup.minPoints} points`}${setup.subgrouped ? " (subgroups of 2 or more values)" : ""} in phase I, got ${state.phase1.length}`,
-        );
-      endPhaseOne(ctx, "frozen", ts, null);
+      const kept = keptPoints(state);
+      const est = reestimate(
+        setup,
+        kept,
+        "command",
+        `freeze needs at least ${setup.minPoints === 1 ? "1 point" : `${setup.minPoints} points`}${setup.subgrouped ? " (subgroups of 2 or more values)" : ""} in phase I, got ${state.phase1.length}`,
+      );
+      const rounds = setup.config.autoRevise ? MAX_REVISIONS : 0;
+      estimateAndReplay(ctx, "frozen", ts, rounds, null, kept, est);
       return;
     }
     case "revise": {
@@ -1450,14 +1645,15 @@ function onCommand(ctx: Ctx, input: CommandInput, ts: EpochMs): void {
       const beyond = beyondPoints(setup, kept, state.est!);
       const drop = new Set(beyond);
       const left = kept.filter((p) => !drop.has(p.seq));
-      if (
-        left.length < setup.minPoints ||
-        !usable(setup, estimateProcess(setup.chart, setup.estimator, left, setup.table))
-      )
-        refuse("command", `revise would leave ${left.length} phase-I points, too few for an estimate`);
+      const est = reestimate(
+        setup,
+        left,
+        "command",
+        `revise would leave ${left.length} phase-I points, too few for an estimate`,
+      );
       clearAlarms(ctx, ts, "revise");
       addExcluded(state, beyond);
-      estimateAndReplay(ctx, "revised", ts, 0, null);
+      estimateAndReplay(ctx, "revised", ts, 0, null, left, est);
       return;
     }
     case "exclude": {
@@ -1474,18 +1670,32 @@ function onCommand(ctx: Ctx, input: CommandInput, ts: EpochMs): void {
         );
       const drop = new Set(points);
       const left = keptPoints(state).filter((p) => !drop.has(p.seq));
-      if (
-        left.length < setup.minPoints ||
-        !usable(setup, estimateProcess(setup.chart, setup.estimator, left, setup.table))
-      )
-        refuse("points", `would leave ${left.length} phase-I points, too few for an estimate`);
+      const est = reestimate(
+        setup,
+        left,
+        "points",
+        `would leave ${left.length} phase-I points, too few for an estimate`,
+      );
       clearAlarms(ctx, ts, "exclude");
       addExcluded(state, points);
-      estimateAndReplay(ctx, "excluded", ts, 0, null);
+      estimateAndReplay(ctx, "excluded", ts, 0, null, left, est);
       return;
     }
     case "rebaseline": {
       clearAlarms(ctx, ts, "rebaseline");
+      // The open subgroup's values belong to the old process: dropped, with a notice.
+      const open = state.open;
+      if (open !== null) {
+        state.open = null;
+        const n = open.values.length;
+        const notice: SpcNotice = {
+          type: "subgroup-dropped",
+          text: `rebaseline: the ${n} value${n === 1 ? "" : "s"} of the open subgroup${open.key !== null ? ` (key "${open.key}")` : ""} ${n === 1 ? "was" : "were"} dropped: ${n === 1 ? "it belongs" : "they belong"} to the old process`,
+          values: n,
+        };
+        if (open.key !== null) notice.key = open.key;
+        ctx.out.notices = add(ctx.out.notices, notice);
+      }
       state.phase = "I";
       state.est = null;
       state.source = null;
@@ -1495,20 +1705,21 @@ function onCommand(ctx: Ctx, input: CommandInput, ts: EpochMs): void {
       state.last = null;
       resetCharts(setup, state);
       if (state.window !== null) state.window = newCapabilityWindow(setup.window);
-      ctx.out.limits.push(baseLimits(ctx, "rebaseline", ts));
+      ctx.out.limits = add(ctx.out.limits, baseLimits(ctx, "rebaseline", ts));
       return;
     }
     case "limits": {
       const mean = input.mean;
       const sigma = input.sigma;
       const chartName = setup.chart;
-      if (!finite(mean)) refuse("mean", `is required: the process level to use from now on${got(mean)}`);
+      if (!bounded(mean))
+        refuse("mean", `is required: the process level to use from now on, ${MAGNITUDE}${got(mean)}`);
       if ((chartName === "p" || chartName === "np") && !(mean > 0 && mean < 1))
         refuse("mean", `must be the fraction nonconforming p̄, between 0 and 1 (exclusive)${got(mean)}`);
       if ((chartName === "c" || chartName === "u") && !(mean > 0))
         refuse("mean", `must be a count > 0 (c̄ or ū)${got(mean)}`);
-      if (!setup.attribute && !(finite(sigma) && sigma > 0))
-        refuse("sigma", `is required: the sigma of single values, a number > 0${got(sigma)}`);
+      if (!setup.attribute && !(bounded(sigma) && sigma > 0))
+        refuse("sigma", `is required: the sigma of single values, a number > 0, ${MAGNITUDE}${got(sigma)}`);
       clearAlarms(ctx, ts, "limits");
       state.est = { center: mean, sigma: setup.attribute ? null : (sigma as number) };
       state.phase = "II";
@@ -1518,7 +1729,7 @@ function onCommand(ctx: Ctx, input: CommandInput, ts: EpochMs): void {
       state.excluded = [];
       state.sums = emptySums();
       resetCharts(setup, state);
-      ctx.out.limits.push(givenLimits(ctx, ts));
+      ctx.out.limits = add(ctx.out.limits, givenLimits(ctx, ts));
       return;
     }
     default:

@@ -42,6 +42,20 @@ export type ConstantsTable = (typeof CONSTANTS_TABLES)[number];
 export const MAX_SUBGROUP_R = 25;
 export const MAX_SUBGROUP_S = 100;
 
+/**
+ * Largest magnitude of a number the charts take (measured values, given and commanded means and
+ * sigmas, spec limits): |x| <= 1e100. Far beyond any physical measurement, and small enough that
+ * sums of squares of 10,000 points of 100 values (about 1e206) stay finite, so every statistic,
+ * limit and capability of a chart is a finite number (a JSON round trip keeps it).
+ */
+export const MAX_MAGNITUDE = 1e100;
+/**
+ * Smallest sample size n of a u chart (units inspected): 1e-9, so ū/n and c/n stay finite. Counts
+ * and the n of p, np and c charts are safe integers (<= Number.MAX_SAFE_INTEGER, 2^53 − 1); so is
+ * the largest n of a u chart.
+ */
+export const MIN_U_SIZE = 1e-9;
+
 // ---------------------------------------------------------------------------------------------
 // Run rules.
 
@@ -248,11 +262,17 @@ export type SpcInput =
   | { type: "count"; count: number; size: number | null; ts: EpochMs }
   | { type: "command"; command: SpcCommand; points?: number[]; mean?: number; sigma?: number; ts: EpochMs };
 
-/** Something the node should log (not an error of the input): e.g. a one-value subgroup dropped. */
+/**
+ * Something the node should log (not an error of the input): "subgroup-too-small" a one-value
+ * subgroup dropped; "subgroup-dropped" the values of the open subgroup dropped by a rebaseline
+ * (they belong to the old process), `values` of them.
+ */
 export interface SpcNotice {
-  type: "subgroup-too-small";
+  type: "subgroup-too-small" | "subgroup-dropped";
   text: string;
   key?: string;
+  /** "subgroup-dropped": how many values were dropped. */
+  values?: number;
 }
 
 /** What one reducer step produced (spc.ts `step`); the state is updated in place. */

@@ -9,6 +9,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from "nod
 import { spcInputOf } from "../../lib/spc/input";
 import {
   checkSpcConfig,
+  clearedAlarmsOf,
   compileSpc,
   initialSpcState,
   restoreSpcState,
@@ -134,10 +135,12 @@ export = (RED: NodeAPI) => {
       if (last) show(last);
     };
     /** A new message: a result of an input keeps nothing else of the request. */
-    const message = (payload: SpcResult | SpcLimits): NodeMessage => ({
-      topic: payload.asset ?? topic,
-      payload,
-    });
+    const message = (payload: SpcResult | SpcLimits): NodeMessage => {
+      // The reducer shares one frozen empty array among the results where no rule fired; a
+      // message leaving the node carries its own, which the flow may change.
+      if (payload.kind === "SpcResult" && payload.violations.length === 0) payload.violations = [];
+      return { topic: payload.asset ?? topic, payload };
+    };
 
     /**
      * One reducer step at `nowMs`. A refused input (SpcRefused) changed nothing; should the step
@@ -166,7 +169,13 @@ export = (RED: NodeAPI) => {
       if (spc.subgroupBy === "key") key = RED.util.getMessageProperty(msg, keyProperty);
       const r = spcInputOf(
         msg.payload,
-        { chart: spc.chart, tag: config.tag.trim(), key, sampleSize: spc.sampleSize },
+        {
+          chart: spc.chart,
+          tag: config.tag.trim(),
+          key,
+          keyField: `msg.${keyProperty}`,
+          sampleSize: spc.sampleSize,
+        },
         nowMs,
       );
       if (!r.ok) throw new InputError(r.errors);
@@ -176,6 +185,20 @@ export = (RED: NodeAPI) => {
 
     onInput(this, status, (msg, send) => gate.run(() => handle(msg, send)));
 
+    // The cleared alarms of a discarded stored state wait for the end of the flows' start.
+    let orphans: NodeMessage[] = [];
+    let flowsStarted = false;
+    const sendOrphans = () => {
+      if (!flowsStarted || orphans.length === 0) return;
+      this.send([null, orphans.length === 1 ? (orphans[0] as NodeMessage) : orphans]);
+      orphans = [];
+    };
+    const onFlowsStarted = () => {
+      flowsStarted = true;
+      sendOrphans();
+    };
+    RED.events.once("flows:started", onFlowsStarted);
+
     const loaded = persisted
       .load()
       .then(
@@ -184,8 +207,20 @@ export = (RED: NodeAPI) => {
           // A chart stored with a configuration of another shape (chart, subgroups, phase I,
           // given limits) is not continued: a new phase I starts. Changed rules keep the limits.
           const restored = restoreSpcState(compiled, stored);
-          if (restored) state = restored;
-          else this.warn(RED._("spc-check.errors.changed"));
+          if (restored) {
+            state = restored;
+            return;
+          }
+          this.warn(RED._("spc-check.errors.changed"));
+          // Its active alarm episodes end here: "cleared" on output 2 (once the flows have
+          // started, so the wired nodes exist), and the fresh state is stored so a restart does
+          // not send them again.
+          const cleared = clearedAlarmsOf(compiled, stored, Date.now());
+          if (cleared.length > 0) {
+            orphans = cleared.map((a): NodeMessage => ({ topic: a.asset ?? topic, payload: a }));
+            sendOrphans();
+          }
+          persisted.schedule(state);
         },
         (err: Error) => this.error(RED._("spc-check.errors.load", { error: err.message })),
       )
@@ -196,6 +231,7 @@ export = (RED: NodeAPI) => {
     showStatus();
 
     this.on("close", (removed: boolean, done: () => void) => {
+      RED.events.removeListener("flows:started", onFlowsStarted);
       loaded
         .then(() => {
           if (statusTimer) clearTimeout(statusTimer);

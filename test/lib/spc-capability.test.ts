@@ -6,8 +6,6 @@
  * last points.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   addToWindow,
   type CapabilityWindow,
@@ -19,10 +17,9 @@ import {
 import { estimateProcess, estimateSigma, overallSd, subgroupStats } from "../../lib/spc/estimate";
 import type { ConstantsTable, SigmaEstimator, SubgroupStats } from "../../lib/spc/types";
 import type { SpcCapability } from "../../lib/types";
+import { prng, VECTORS } from "./spc-support";
 
-const SPC = JSON.parse(
-  readFileSync(join(__dirname, "..", "..", "..", "shared", "reference", "spc-vectors.json"), "utf8"),
-) as {
+const SPC = VECTORS as {
   datasets: { pistonrings: { subgroups: number[][] } };
   vectors: Array<{ id: string; inputs: Record<string, unknown>; expected: Record<string, unknown> }>;
 };
@@ -33,18 +30,30 @@ function closeRel(actual: number | null | undefined, expected: number, rel: numb
   assert.ok(diff <= rel, `${what}: ${actual} vs ${expected} (relative ${diff} > ${rel})`);
 }
 
-/** Deterministic uniform [0, 1) (mulberry32) and standard normal (Box–Muller). */
-function prng(seed: number): { uniform: () => number; normal: () => number } {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
+/** SpcCapability's index names and the vectors' (qcc processCapability). */
+type IndexNames = Array<[keyof SpcCapability, string]>;
+const WITHIN: IndexNames = [
+  ["cp", "Cp"],
+  ["cpl", "Cp_l"],
+  ["cpu", "Cp_u"],
+  ["cpk", "Cp_k"],
+  ["cpm", "Cpm"],
+];
+const OVERALL: IndexNames = [
+  ["pp", "Pp"],
+  ["ppl", "Pp_l"],
+  ["ppu", "Pp_u"],
+  ["ppk", "Pp_k"],
+  ["ppm", "Ppm"],
+];
+
+function closeIndices(
+  c: SpcCapability,
+  expected: Record<string, number>,
+  names: IndexNames,
+  rel: number,
+): void {
+  for (const [ours, theirs] of names) closeRel(c[ours] as number | null, expected[theirs]!, rel, theirs);
 }
 
 const PISTON_1 = SPC.datasets.pistonrings.subgroups.slice(0, 25).map((g, i) => subgroupStats(g, i + 1, i));
@@ -71,6 +80,15 @@ describe("lib/spc/capability", () => {
         [1.49, "0.93188788203327454613"],
         [2.5, "0.99379033467422386483"],
         [6, "0.99999999901341235496"],
+        // Either side of the switches between Cody's approximations (|x| = 0.66291, √32).
+        [-0.66, "0.25462691467133614761"],
+        [-0.67, "0.25142889509531011429"],
+        [0.66, "0.74537308532866385239"],
+        [-5.65, "8.0223918506635141792e-9"],
+        [-5.66, "7.5686497519977199817e-9"],
+        [5.7, "0.99999999400962859894"],
+        [-30, "4.9067139271481870595e-198"],
+        [-37.5, "4.6053530095819548438e-308"],
       ];
       for (const [x, p] of known) closeRel(normalCdf(x), Number(p), 1e-14, `Φ(${x})`);
       assert.equal(normalCdf(0), 0.5, "Φ(0)");
@@ -123,18 +141,8 @@ describe("lib/spc/capability", () => {
 
       it(`${v.id}: within (qcc d2) and overall at 1e-9`, () => {
         const c = run(sigmaQcc, "rbar-d2");
-        const w = exp.within!;
-        closeRel(c.cp, w.Cp!, 1e-9, "Cp");
-        closeRel(c.cpl, w.Cp_l!, 1e-9, "Cpl");
-        closeRel(c.cpu, w.Cp_u!, 1e-9, "Cpu");
-        closeRel(c.cpk, w.Cp_k!, 1e-9, "Cpk");
-        closeRel(c.cpm, w.Cpm!, 1e-9, "Cpm");
-        const o = exp.overall!;
-        closeRel(c.pp, o.Pp!, 1e-9, "Pp");
-        closeRel(c.ppl, o.Pp_l!, 1e-9, "Ppl");
-        closeRel(c.ppu, o.Pp_u!, 1e-9, "Ppu");
-        closeRel(c.ppk, o.Pp_k!, 1e-9, "Ppk");
-        closeRel(c.ppm, o.Ppm!, 1e-9, "Ppm");
+        closeIndices(c, exp.within!, WITHIN, 1e-9);
+        closeIndices(c, exp.overall!, OVERALL, 1e-9);
         assert.deepEqual(
           [c.lsl, c.usl, c.target, c.mean, c.values, c.estimator, c.sigmaWithin, c.sigmaOverall],
           [inp.LSL, inp.USL, inp.target, mean, 125, "rbar-d2", sigmaQcc, sigmaOverall],
@@ -144,20 +152,8 @@ describe("lib/spc/capability", () => {
 
       it(`${v.id}: within with exact d2 (vector used d2 = 2.3259289: 5e-8) and s̄/c4 (1e-9)`, () => {
         // See spc-estimate.test.ts: the vector's "exact" d2(5) is the 7-decimal 2.3259289.
-        const e = run(sigmaExact, "rbar-d2");
-        const we = exp.within_if_exact_d2!;
-        closeRel(e.cp, we.Cp!, 5e-8, "Cp");
-        closeRel(e.cpl, we.Cp_l!, 5e-8, "Cpl");
-        closeRel(e.cpu, we.Cp_u!, 5e-8, "Cpu");
-        closeRel(e.cpk, we.Cp_k!, 5e-8, "Cpk");
-        closeRel(e.cpm, we.Cpm!, 5e-8, "Cpm");
-        const s = run(sigmaS, "sbar-c4");
-        const ws = exp.within_if_sbar_over_c4!;
-        closeRel(s.cp, ws.Cp!, 1e-9, "Cp");
-        closeRel(s.cpl, ws.Cp_l!, 1e-9, "Cpl");
-        closeRel(s.cpu, ws.Cp_u!, 1e-9, "Cpu");
-        closeRel(s.cpk, ws.Cp_k!, 1e-9, "Cpk");
-        closeRel(s.cpm, ws.Cpm!, 1e-9, "Cpm");
+        closeIndices(run(sigmaExact, "rbar-d2"), exp.within_if_exact_d2!, WITHIN, 5e-8);
+        closeIndices(run(sigmaS, "sbar-c4"), exp.within_if_sbar_over_c4!, WITHIN, 1e-9);
       });
 
       it(`${v.id}: expected fractions use the WITHIN sigma (qcc), at 1e-9`, () => {

@@ -16,7 +16,8 @@ import {
   pointLimits,
   subgroupStats,
 } from "../../lib/spc/estimate";
-import type { ProcessEstimate, SubgroupStats } from "../../lib/spc/types";
+import type { PointLimits, ProcessEstimate, SigmaEstimator, SubgroupStats } from "../../lib/spc/types";
+import type { SpcChart } from "../../lib/types";
 
 interface Vector {
   id: string;
@@ -48,6 +49,27 @@ function close(actual: number, expected: number, tol: number, what: string): voi
 function num(v: number | null | undefined, what: string): number {
   assert.ok(typeof v === "number", `${what} is a number (got ${v})`);
   return v;
+}
+
+/**
+ * The estimate from `points` with the qcc constants and its limits at n (3σ), against a qcc vector's
+ * center, sigma, LCL and UCL at 1e-9.
+ */
+function asVector(
+  chart: SpcChart,
+  estimator: SigmaEstimator,
+  points: readonly SubgroupStats[],
+  n: number,
+  v: Record<string, number>,
+): { est: ProcessEstimate; lim: PointLimits } {
+  const est = estimateProcess(chart, estimator, points, "qcc");
+  assert.ok(est, "estimate");
+  closeRel(est.center, v.center!, 1e-9, "center");
+  closeRel(num(est.sigma, "sigma"), v.sigma!, 1e-9, "sigma");
+  const lim = pointLimits(chart, est, n, 3, "qcc");
+  closeRel(lim.lcl, v.LCL!, 1e-9, "LCL");
+  closeRel(lim.ucl, v.UCL!, 1e-9, "UCL");
+  return { est, lim };
 }
 
 const PISTON = SPC.datasets.pistonrings.subgroups;
@@ -124,13 +146,8 @@ describe("lib/spc/estimate", () => {
     const vr = vector("piston_R_chart");
 
     it("center, sigma and X̄ limits as qcc (d2 = 2.326) at 1e-9", () => {
-      const est = estimateProcess("xbar-r", "rbar-d2", PISTON_1, "qcc");
-      assert.ok(est, "estimate");
-      closeRel(est.center, v.center!, 1e-9, "center");
-      closeRel(num(est.sigma, "sigma"), v.sigma!, 1e-9, "sigma R̄/2.326");
-      const lim = pointLimits("xbar-r", est, 5, 3, "qcc");
-      closeRel(lim.lcl, v.LCL!, 1e-9, "LCL");
-      closeRel(lim.ucl, v.UCL!, 1e-9, "UCL");
+      // σ̂ = R̄/2.326.
+      const { lim } = asVector("xbar-r", "rbar-d2", PISTON_1, 5, v);
       closeRel(lim.cl, v.center!, 1e-9, "CL");
       closeRel(lim.sigma, v.sigma! / Math.sqrt(5), 1e-9, "sigma of x̄");
     });
@@ -201,13 +218,8 @@ describe("lib/spc/estimate", () => {
   describe("I–MR (viscosity 1–20)", () => {
     it("center, MR̄, sigma and limits as qcc (d2(2) = 1.128) at 1e-9", () => {
       const v = vector("viscosity_I_MR");
-      const est = estimateProcess("i-mr", "mrbar-d2", VISC_1, "qcc");
-      assert.ok(est, "estimate");
-      closeRel(est.center, v.center!, 1e-9, "center");
-      closeRel(num(est.sigma, "sigma"), v.sigma!, 1e-9, "sigma MR̄/1.128");
-      const lim = pointLimits("i-mr", est, 1, 3, "qcc");
-      closeRel(lim.lcl, v.LCL!, 1e-9, "LCL");
-      closeRel(lim.ucl, v.UCL!, 1e-9, "UCL");
+      // σ̂ = MR̄/1.128.
+      const { lim } = asVector("i-mr", "mrbar-d2", VISC_1, 1, v);
       const mr = lim.dispersion;
       assert.ok(mr, "MR chart");
       closeRel(mr.cl, v.MRbar!, 1e-9, "MR̄");
@@ -254,19 +266,6 @@ describe("lib/spc/estimate", () => {
       close(lim.sigma, Math.sqrt(((347 / 1500) * (1153 / 1500)) / 50), 1e-15, "σ_p = √(p̄(1−p̄)/n)");
     });
 
-    it("p chart without samples 15 and 23: p̄ = 0.2150, UCL 0.3893, LCL 0.0407", () => {
-      const est = estimateProcess(
-        "p",
-        "rbar-d2",
-        oj.filter((s) => s.seq !== 15 && s.seq !== 23),
-        "exact",
-      )!;
-      close(est.center, 301 / 1400, 1e-15, "p̄ = 301/1400");
-      const lim = pointLimits("p", est, 50, 3, "exact");
-      close(lim.ucl, 0.3893, 1e-4, "UCL");
-      close(lim.lcl, 0.0407, 1e-4, "LCL");
-    });
-
     it("np chart of the same data: n·p̄ ± 3√(n·p̄(1−p̄))", () => {
       const est = estimateProcess("np", "rbar-d2", oj, "exact")!;
       close(est.center, 347 / 1500, 1e-15, "p̄ is the center estimate");
@@ -293,18 +292,31 @@ describe("lib/spc/estimate", () => {
       close(lim.lcl, 6.48, 5e-3, "LCL");
     });
 
-    it("c chart without samples 6 and 20: c̄ 19.67, UCL 32.97, LCL 6.36", () => {
-      const est = estimateProcess(
-        "c",
-        "rbar-d2",
-        circuit.filter((s) => s.seq !== 6 && s.seq !== 20),
-        "exact",
-      )!;
-      close(est.center, 472 / 24, 1e-13, "c̄ = 472/24");
-      const lim = pointLimits("c", est, 1, 3, "exact");
-      close(lim.ucl, 32.97, 5e-3, "UCL");
-      close(lim.lcl, 6.36, 5e-3, "LCL");
-    });
+    // Revised limits with the points beyond left out (Montgomery's values, rounded in the book).
+    const revisedCases = [
+      {
+        chart: "p",
+        data: oj,
+        drop: [15, 23],
+        n: 50,
+        center: [301, 1400],
+        ucl: 0.3893,
+        lcl: 0.0407,
+        tol: 1e-4,
+      },
+      { chart: "c", data: circuit, drop: [6, 20], n: 1, center: [472, 24], ucl: 32.97, lcl: 6.36, tol: 5e-3 },
+    ] as const;
+    for (const c of revisedCases) {
+      const [sum, total] = c.center;
+      it(`${c.chart} chart without samples ${c.drop.join(" and ")}: centre ${sum}/${total}, UCL ${c.ucl}, LCL ${c.lcl}`, () => {
+        const kept = c.data.filter((s) => !(c.drop as readonly number[]).includes(s.seq));
+        const est = estimateProcess(c.chart, "rbar-d2", kept, "exact")!;
+        close(est.center, sum / total, 1e-13, `centre = ${sum}/${total}`);
+        const lim = pointLimits(c.chart, est, c.n, 3, "exact");
+        close(lim.ucl, c.ucl, c.tol, "UCL");
+        close(lim.lcl, c.lcl, c.tol, "LCL");
+      });
+    }
 
     it("u chart with variable sizes (dyed cloth): ū = 153/107.5, limits per point", () => {
       const x = [14, 12, 20, 11, 7, 10, 21, 16, 19, 23];

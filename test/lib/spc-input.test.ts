@@ -85,18 +85,20 @@ describe("lib/spc/input: messages to reducer inputs", () => {
     });
 
     it("refuses NaN, Infinity, strings, empty arrays, bad elements, naming the field", () => {
-      bad(Number.NaN, "", "payload must be a finite number, got NaN");
+      bad(Number.NaN, "", "payload must be a finite number, at most 1e100 in magnitude, got NaN");
       bad(Number.POSITIVE_INFINITY, "", "got Infinity");
       bad("74.01", "", "must be a number");
       bad([], "", "non-empty array");
-      bad([1, "abc", 3], "[1]", 'must be a finite number, got "abc"');
+      bad([1, "abc", 3], "[1]", 'must be a finite number, at most 1e100 in magnitude, got "abc"');
       bad([1, 2, Number.NaN], "[2]", "got NaN");
-      bad({ value: Number.NaN }, "value", "must be a finite number, got NaN");
+      bad({ value: Number.NaN }, "value", "must be a finite number, at most 1e100 in magnitude, got NaN");
       bad({ value: "3" }, "value", 'got "3"');
       bad({ value: [] }, "value", "empty array");
       bad({ value: [1, null] }, "value[1]", "got null");
       bad({ values: [] }, "values", "empty array");
-      bad({ values: 3 }, "values", "got 3");
+      // {values} is an array only ({value} may be one number).
+      bad({ values: 3 }, "values", "payload.values must be a non-empty array of finite numbers, got 3");
+      bad({ value: "3" }, "value", "must be a finite number or a non-empty array of finite numbers");
       bad({ value: 1, unit: "mm" }, "unit", "is not a field");
       bad(null, "", "must be a number");
       bad(true, "", "got true");
@@ -172,11 +174,22 @@ describe("lib/spc/input: messages to reducer inputs", () => {
         "whole number",
         pChart(50),
       );
-      bad(
-        sample({ Rejects: { value: 3, quality: "Good" } }),
-        "values.Rejects.value",
-        "is required",
-        pChart(null),
+      // A tag carries no n: without a configured sample size it cannot be a p, np or u count.
+      for (const chart of ["p", "np", "u"] as const)
+        bad(
+          sample({ Rejects: { value: 3, quality: "Good" } }),
+          "values.Rejects.value",
+          `is a count from a MachineSample tag, which gives no sample size: a ${chart} chart takes {count, n}`,
+          { chart, tag: "Rejects", sampleSize: null },
+        );
+      // A c chart counts per inspection unit: the tag is its count.
+      assert.deepEqual(
+        ok(sample({ Rejects: { value: 3, quality: "Good" } }), {
+          chart: "c",
+          tag: "Rejects",
+          sampleSize: null,
+        }),
+        { type: "count", count: 3, size: null, ts: NOW - 5000 },
       );
     });
   });
@@ -210,7 +223,7 @@ describe("lib/spc/input: messages to reducer inputs", () => {
       bad(
         { count: -1, n: 50 },
         "count",
-        "must be a whole number >= 0 (nonconforming units), got -1",
+        "must be a whole number from 0 to 2^53 − 1 (nonconforming units), got -1",
         pChart(),
       );
       bad({ count: 1.5, n: 50 }, "count", "got 1.5", pChart());
@@ -218,13 +231,13 @@ describe("lib/spc/input: messages to reducer inputs", () => {
       bad({ count: Number.NaN, n: 50 }, "count", "got NaN", pChart());
       bad({ count: 3 }, "n", "is required", pChart());
       bad(3, "n", "is required", pChart());
-      bad({ count: 3, n: 0 }, "n", "whole number >= 1", pChart());
+      bad({ count: 3, n: 0 }, "n", "whole number of units inspected from 1 to 2^53 − 1", pChart());
       bad({ count: 3, n: 9.5 }, "n", "got 9.5", pChart());
-      bad({ count: 3, n: -2 }, "n", "number > 0", { chart: "u", tag: "", sampleSize: null });
+      bad({ count: 3, n: -2 }, "n", "from 1e-9 to 2^53 − 1", { chart: "u", tag: "", sampleSize: null });
       bad({ count: 3, n: 40 }, "n", "configured sample size 50", pChart(50));
       bad({ count: 51 }, "count", "must not exceed the sample size 50", pChart(50));
       bad({ count: 6, n: 5 }, "count", "must not exceed", { chart: "np", tag: "", sampleSize: null });
-      bad(-3, "", "whole number >= 0", pChart(50));
+      bad(-3, "", "whole number from 0 to 2^53 − 1", pChart(50));
       bad({ count: 1, n: 50, size: 50 }, "size", "is not a field", pChart());
     });
 
@@ -275,6 +288,78 @@ describe("lib/spc/input: messages to reducer inputs", () => {
       bad({ command: "flush", ts: "now" }, "ts", "epoch milliseconds");
       bad({ command: "flush", ts: NOW - 10 * 86_400_000 }, "ts", "within 7 days");
       bad({ command: "flush", extra: 1 }, "extra", "is not a field of an SPC command");
+    });
+  });
+
+  // Review finding 1: a finite but huge number must be refused where it enters, not overflow in the
+  // reducer (|x| <= 1e100; counts and n safe integers; a u chart's n >= 1e-9).
+  describe("bounds: only numbers the charts can compute with", () => {
+    const u = { chart: "u" as SpcChart, tag: "", sampleSize: null };
+    const c = { chart: "c" as SpcChart, tag: "", sampleSize: null };
+
+    it("measured values at most 1e100 in magnitude, wherever they come from", () => {
+      assert.deepEqual(ok([1e100, -1e100]), { type: "values", values: [1e100, -1e100], ts: NOW });
+      const huge = "at most 1e100 in magnitude, got 1e+308";
+      bad(1e308, "", huge);
+      bad(-1e101, "", "got -1e+101");
+      bad([1, 1e308], "[1]", huge);
+      bad({ value: 1e308 }, "value", huge);
+      bad({ values: [2, -1e308] }, "values[1]", "got -1e+308");
+      bad(
+        sample({ Diameter: { value: 1e308, quality: "Good" } }),
+        "values.Diameter.value",
+        "must be a finite number, at most 1e100 in magnitude (the measured Diameter), got 1e+308",
+      );
+    });
+
+    it("counts and the n of p, np, c are safe integers; a u chart's n is 1e-9 .. 2^53 − 1", () => {
+      const max = Number.MAX_SAFE_INTEGER;
+      assert.deepEqual(ok({ count: max }, c), { type: "count", count: max, size: null, ts: NOW });
+      assert.deepEqual(ok({ count: 1, n: max }, pChart()), { type: "count", count: 1, size: max, ts: NOW });
+      assert.deepEqual(ok({ count: 1, n: 1e-9 }, u), { type: "count", count: 1, size: 1e-9, ts: NOW });
+      bad({ count: 1e308 }, "count", "from 0 to 2^53 − 1 (nonconformities), got 1e+308", c);
+      bad({ count: max + 1 }, "count", "from 0 to 2^53 − 1", c);
+      bad({ count: 1, n: 2 ** 60 }, "n", "from 1 to 2^53 − 1", pChart());
+      bad({ count: 1, n: 5e-324 }, "n", "from 1e-9 to 2^53 − 1, got 5e-324", u);
+      bad({ count: 1, n: 1e300 }, "n", "from 1e-9 to 2^53 − 1", u);
+    });
+
+    it("limits: mean and sigma at most 1e100; p̄ in (0, 1), c̄ and ū > 0", () => {
+      bad({ command: "limits", mean: 0, sigma: 1e308 }, "sigma", "at most 1e100 in magnitude, got 1e+308");
+      bad({ command: "limits", mean: -1e101, sigma: 1 }, "mean", "at most 1e100 in magnitude");
+      bad({ command: "limits", mean: 1.5 }, "mean", "between 0 and 1 (exclusive), got 1.5", pChart());
+      bad({ command: "limits", mean: 0 }, "mean", "must be a count > 0 (c̄ or ū), got 0", c);
+    });
+
+    it("exclude names at most 1000 points (phase I has at most 1000)", () => {
+      const points = Array.from({ length: 1001 }, (_, i) => i + 1);
+      bad(
+        { command: "exclude", points },
+        "points",
+        "at most 1000 phase-I point numbers (seq) to leave out, got 1001",
+      );
+      assert.ok(ok({ command: "exclude", points: points.slice(0, 1000) }), "1000 points are accepted");
+    });
+  });
+
+  // Review finding 7: messages that name the real problem.
+  describe("messages", () => {
+    it("a c chart's n is 1 or the configured sample size: another n is refused, not ignored", () => {
+      const c = (sampleSize: number | null) => ({ chart: "c" as SpcChart, tag: "", sampleSize });
+      bad({ count: 3, n: 10 }, "n", "must be 1 or left out: a c chart counts nonconformities", c(null));
+      bad({ count: 3, n: 10 }, "n", "u chart takes varying sizes", c(null));
+      bad({ count: 3, n: 10 }, "n", "configured sample size 5", c(5));
+      assert.deepEqual(ok({ count: 3, n: 1 }, c(null)), { type: "count", count: 3, size: 1, ts: NOW });
+      assert.deepEqual(ok({ count: 3, n: 5 }, c(5)), { type: "count", count: 3, size: 5, ts: NOW });
+    });
+
+    it("a bad key read from a message property names that property (keyField), else payload.key", () => {
+      const fromMsg = { ...variables, key: { id: 1 }, keyField: "msg.batch" };
+      bad({ value: 1 }, "msg.batch", "must be the subgroup key", fromMsg);
+      bad([1, 2], "msg.batch", "got an object", fromMsg);
+      bad(sample({ Diameter: { value: 1, quality: "Good" } }), "msg.batch", undefined, fromMsg);
+      bad({ value: 1 }, "key", undefined, { ...variables, key: "" });
+      bad({ value: 1, key: "" }, "key", "must be the subgroup key");
     });
   });
 });

@@ -4,7 +4,14 @@
 // Expected values come from hand arithmetic on the data (STANDARDS.md 3.2 formulas), not from the
 // code under test.
 import assert from "node:assert/strict";
-import { compileSpc, restoreSpcState, SpcRefused, type SpcState, step } from "../../lib/spc/spc";
+import {
+  clearedAlarmsOf,
+  compileSpc,
+  restoreSpcState,
+  SpcRefused,
+  type SpcState,
+  step,
+} from "../../lib/spc/spc";
 import type { SpcConfig, SpcInput } from "../../lib/spc/types";
 import type { Alarm, SpcLimits, SpcResult } from "../../lib/types";
 import { validate } from "../../lib/validate";
@@ -12,51 +19,28 @@ import {
   assertFinite,
   close,
   command,
+  count,
   feed,
   keyed,
   NOW,
   newRun,
   PISTON,
   preset,
+  prng,
   type Run,
   roundTrip,
   rulesOn,
   spcConfig,
   VISCOSITY,
   values,
+  viscosityConfig,
 } from "./spc-support";
 
 const D2_QCC_5 = 2.326;
 const D2_QCC_2 = 1.128;
 
-/** A seeded normal generator (mulberry32 + Box–Muller): the same numbers on every run. */
-function normals(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => {
-    const u = uniform() || 1e-12;
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-}
-
 function individuals(over: Partial<SpcConfig> = {}): Run {
-  return newRun(
-    spcConfig({
-      characteristic: "Viscosity",
-      chart: "i-mr",
-      subgroupSize: 1,
-      estimator: "mrbar-d2",
-      phase1Points: 20,
-      source: "spc:Viscosity",
-      ...over,
-    }),
-  );
+  return newRun(viscosityConfig(over));
 }
 
 function refused(run: Run, input: SpcInput, field: string, what: string): SpcRefused {
@@ -474,7 +458,7 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
       xs.map((x) => (typeof x === "number" ? values(x) : Array.isArray(x) ? values(...x) : x));
 
     it("continues identically after a JSON round trip at every step (every chart and command)", () => {
-      const gauss = normals(7);
+      const gauss = prng(7).normal;
       const shifted = (n: number, shift: number) => Array.from({ length: n }, () => 10 + shift + gauss());
       const individualsScript = inputsOf([
         ...shifted(20, 0),
@@ -601,7 +585,7 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
     });
 
     it("memory is bounded by the configuration: the state is as large after 100,000 points as after 10,000", () => {
-      const gauss = normals(42);
+      const gauss = prng(42).normal;
       const run = individuals({
         rules: preset("nelson"),
         phase1Points: 100,
@@ -699,7 +683,263 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
         "an edited given mean takes effect",
       );
       assert.equal(restoreSpcState(compileSpc(base), { version: 0 }), null, "another shape");
+      // An overflow stored as JSON (Infinity → null) is not continued: it would refuse every point.
+      const broken = roundTrip(stored) as unknown as { est: { center: unknown }; ewmaZ: unknown };
+      broken.est.center = null;
+      assert.equal(restoreSpcState(compileSpc(base), broken), null, "a centre that is not a number");
+      const noZ = roundTrip(stored) as unknown as { ewmaZ: unknown };
+      noZ.ewmaZ = null;
+      assert.equal(restoreSpcState(compileSpc(base), noZ), null, "an EWMA z that is not a number");
       assert.equal(restoreSpcState(compileSpc(base), "junk"), null, "not an object");
     });
+  });
+
+  // Review finding 1: a finite but huge number is refused where it enters (|x| <= 1e100, counts and
+  // n safe integers, a u chart's n >= 1e-9), with SpcRefused and the state unchanged.
+  describe("bounds: numbers the charts cannot compute with are refused before any change", () => {
+    it("values up to 1e100 in magnitude give finite limits; beyond, SpcRefused", () => {
+      const run = individuals({ phase1Points: 2 });
+      refused(run, values(1e308), "value", "1e308");
+      refused(run, values(1, -1e101), "value[1]", "-1e101 in an array");
+      feed(run, values(1e100), values(-1e100));
+      // x̄ = 0, MR̄ = 2e100, σ̂ = MR̄/d2(2) with qcc's d2(2) = 1.128, UCL = x̄ + 3σ̂.
+      const l = run.limits[0]!;
+      assert.equal(l.center, 0, "x̄");
+      close(l.sigma, 2e100 / D2_QCC_2, 1e-12, "σ̂");
+      close(l.ucl, (3 * 2e100) / D2_QCC_2, 1e-12, "UCL");
+      assert.equal(run.state.phase1.length, 2, "phase I holds its 2 points");
+      refused(run, values(-1e308), "value", "-1e308 in phase II");
+      feed(run, values(1));
+      assert.equal(run.results[2]!.phase, "II", "the chart goes on");
+    });
+
+    it("counts are safe integers; a c chart's n is 1; a u chart's n is at least 1e-9", () => {
+      const max = Number.MAX_SAFE_INTEGER;
+      const c = newRun(spcConfig({ chart: "c", phase1Points: 2, rules: rulesOn("we-1") }));
+      refused(c, count(1e308), "count", "1e308");
+      refused(c, count(2 ** 53), "count", "2^53");
+      refused(c, count(3, 10), "n", "a c chart with n = 10 (a u chart takes sizes)");
+      feed(c, count(max), count(max));
+      // c̄ = 2^53 − 1, UCL = c̄ + 3√c̄ (Montgomery ch. 7).
+      close(c.limits[0]!.center, max, 1e-15, "c̄");
+      close(c.limits[0]!.ucl, max + 3 * Math.sqrt(max), 1e-15, "UCL");
+      const u = newRun(spcConfig({ chart: "u", limits: "given", givenMean: 2, rules: rulesOn("we-1") }));
+      refused(u, count(1, 5e-324), "n", "a denormal n");
+      feed(u, count(max, 1e-9));
+      // u = c/n = (2^53 − 1)/1e-9; UCL = ū + 3√(ū/n) = 2 + 3√(2e9).
+      const r = u.results[0]!;
+      close(r.value, max / 1e-9, 1e-15, "u");
+      close(r.ucl, 2 + 3 * Math.sqrt(2 / 1e-9), 1e-12, "UCL");
+      assert.deepEqual(
+        r.violations.map((v) => v.rule),
+        ["we-1"],
+        "beyond the UCL",
+      );
+    });
+
+    it("a limits command takes a mean and a sigma at most 1e100 in magnitude", () => {
+      const run = individuals();
+      feed(run, values(1));
+      refused(run, command("limits", { mean: 0, sigma: 1e308 }), "sigma", "sigma 1e308");
+      refused(run, command("limits", { mean: 1e101, sigma: 1 }), "mean", "mean 1e101");
+      feed(run, command("limits", { mean: 0, sigma: 1e100 }), values(-1e100));
+      close(run.limits[0]!.ucl, 3e100, 1e-15, "UCL 3σ");
+      assert.deepEqual(run.results[1]!.violations, [], "−1e100 is within ±3e100");
+    });
+
+    it("the end of phase I estimates before anything changes: no usable estimate, SpcRefused", () => {
+      const run = individuals({ phase1Points: 3 });
+      feed(run, values(1), values(2));
+      // A state stored before the input bounds, with a phase-I value of 1e300: x̄ ≈ 3.3e299.
+      run.state.phase1[0]!.mean = 1e300;
+      run.state.phase1[0]!.sum = 1e300;
+      const e = refused(run, values(3), "value", "the third value would end phase I");
+      assert.match(e.message, /limits that are not finite numbers/, "names the problem");
+      assert.equal(run.state.phase1.length, 2, "phase I did not grow");
+      assert.equal(run.state.phase, "I", "still phase I");
+    });
+  });
+
+  // Review finding 2: no Infinity in outputs or state (it would become null in the JSON store).
+  describe("finite outputs and state at the bounds", () => {
+    const finiteRun = (run: Run, what: string) => {
+      assertFinite([run.results, run.limits, run.alarms], `${what}: outputs`);
+      assertFinite(run.state, `${what}: state`);
+      assert.deepEqual(roundTrip(run.state), run.state, `${what}: a JSON round trip equals the live state`);
+    };
+
+    it("EWMA of subgroups of ±1e100: z = λx̄ + (1 − λ)z₀ stays finite", () => {
+      const run = newRun(
+        spcConfig({
+          chart: "ewma",
+          limits: "given",
+          givenMean: 10,
+          givenSigma: 1,
+          rules: [],
+          subgroupSize: 2,
+        }),
+      );
+      feed(run, values(1e100, 1e100), values(-1e100, -1e100), values(10, 10));
+      close(run.results[0]!.value, 0.2 * 1e100 + 0.8 * 10, 1e-15, "z₁");
+      close(run.results[1]!.value, 0.2 * -1e100 + 0.8 * (0.2 * 1e100), 1e-15, "z₂");
+      finiteRun(run, "EWMA");
+    });
+
+    it("CUSUM with σ̂ = 1e-300 and a value of 1e100: z saturates at 1e250, the sums at 1e300", () => {
+      const run = individuals({
+        chart: "cusum",
+        limits: "given",
+        givenMean: 0,
+        givenSigma: 1e-300,
+        rules: [],
+      });
+      feed(run, values(1e100), values(1e100));
+      // z = 1e100/1e-300 overflows: it is taken as 1e250; C+ = 1e250 − k, then 2e250 − 2k.
+      assert.equal(run.results[0]!.value, 1e250, "C+₁");
+      assert.equal(run.results[1]!.value, 2e250, "C+₂");
+      run.state.cusumHi = 1e300;
+      feed(run, values(1e100));
+      assert.equal(run.results[2]!.value, 1e300, "a sum at 1e300 stays there");
+      assert.deepEqual(
+        run.results[2]!.violations.map((v) => v.rule),
+        ["cusum-upper"],
+        "and signals",
+      );
+      finiteRun(run, "CUSUM");
+    });
+
+    it("attribute charts at the bounds of counts and n, and given limits of 1e100", () => {
+      const max = Number.MAX_SAFE_INTEGER;
+      const c = newRun(spcConfig({ chart: "c", phase1Points: 2, rules: rulesOn("we-1") }));
+      feed(c, count(max), count(max), count(0));
+      finiteRun(c, "c chart");
+      const u = newRun(spcConfig({ chart: "u", phase1Points: 2, rules: rulesOn("we-1") }));
+      feed(u, count(max, 1e-9), count(0, 1e-9), count(max, 1e-9));
+      finiteRun(u, "u chart");
+      const i = individuals({ lsl: -1e100, usl: 1e100, capabilityWindow: 5 });
+      feed(i, command("limits", { mean: 0, sigma: 1e100 }), values(1e100), values(-1e100), values(0));
+      finiteRun(i, "I chart with given limits 0 ± 3e100");
+    });
+  });
+
+  // Review finding 3: a revise or exclude after phase-II points replays phase I for its
+  // outOfControl, then the rules, the EWMA and the CUSUM start afresh after the new limits.
+  describe("revise and exclude in phase II start the charts afresh", () => {
+    it("no phase-I run joins the next phase-II point (we-4)", () => {
+      const run = individuals({ phase1Points: 10, rules: rulesOn("we-4") });
+      feed(run, ...[-2, -2.5, -2, 1, 1.2, 1, 1.2, 1, 1.2, 1].map((x) => values(x)));
+      // x̄ = 1.1/10 = 0.11: points 4..10 above (a run of 7); 11..15 below.
+      feed(run, ...[0, 1, 2, 3, 4].map(() => values(-0.5)), command("exclude", { points: [1] }));
+      const l = run.limits[1]!;
+      close(l.center, 3.1 / 9, 1e-12, "x̄ of points 2..10");
+      assert.deepEqual(l.outOfControl, [], "the replay of 2..10 has no 8-run");
+      feed(run, ...[0, 1, 2, 3, 4, 5, 6, 7].map(() => values(1)));
+      const after = run.results.slice(15);
+      assert.deepEqual(
+        after.map((r) => r.violations.length),
+        [0, 0, 0, 0, 0, 0, 0, 1],
+        "points 16..23 above: the run is complete at the 8th",
+      );
+      assert.deepEqual(after[7]!.violations[0]!.points, [16, 17, 18, 19, 20, 21, 22, 23], "the run 16..23");
+    });
+
+    // Phase I 10, 12, 10, …, 12; without point 1: x̄ = (5·12 + 4·10)/9 = 100/9, MR̄ = 2, σ̂ = 2/1.128.
+    const ALTERNATING = [10, 12, 10, 12, 10, 12, 10, 12, 10, 12];
+    const CENTER = 100 / 9;
+    const SIGMA = 2 / D2_QCC_2;
+
+    it("EWMA: after phase-II points, z₀ = x̄ and i = 1 again; at the end of phase I, i continues", () => {
+      const ewma = () =>
+        individuals({ chart: "ewma", phase1Points: 10, rules: [], ewmaLambda: 0.2, ewmaL: 3 });
+      // i = 1: σ_z = σ̂·√(λ/(2 − λ)·[1 − (1 − λ)²]) = σ̂·λ.
+      const afresh = ewma();
+      feed(afresh, ...ALTERNATING.map((x) => values(x)), values(11), values(11), values(11));
+      feed(afresh, command("exclude", { points: [1] }), values(11));
+      const r = afresh.results[13]!;
+      close(r.value, 0.2 * 11 + 0.8 * CENTER, 1e-12, "z₁ = λx + (1 − λ)x̄");
+      close(r.sigma, SIGMA * 0.2, 1e-12, "σ_z at i = 1");
+      close(r.ucl, CENTER + 3 * SIGMA * 0.2, 1e-12, "UCL at i = 1");
+      // No phase-II point yet (qcc: one series): z runs on from the 9 replayed points, i = 10.
+      const carried = ewma();
+      feed(carried, ...ALTERNATING.map((x) => values(x)), command("exclude", { points: [1] }), values(11));
+      let z = CENTER;
+      for (const x of ALTERNATING.slice(1)) z = 0.2 * x + 0.8 * z;
+      const c = carried.results[10]!;
+      close(c.value, 0.2 * 11 + 0.8 * z, 1e-12, "z₁₀");
+      close(c.sigma, SIGMA * Math.sqrt((0.2 / 1.8) * (1 - 0.8 ** 20)), 1e-12, "σ_z at i = 10");
+    });
+
+    it("CUSUM: after phase-II points the sums start again at the head start", () => {
+      const run = individuals({ chart: "cusum", phase1Points: 10, rules: [], cusumHeadStart: 2.5 });
+      feed(run, ...ALTERNATING.map((x) => values(x)), values(20), values(20));
+      feed(run, command("exclude", { points: [1] }), values(11));
+      // z = (11 − x̄)/σ̂; C+ = max(0, 2.5 + z − 0.5), C− = max(0, 2.5 − z − 0.5).
+      const z = (11 - CENTER) / SIGMA;
+      const r = run.results[12]!;
+      close(r.cusum?.upper, 2 + z, 1e-12, "C+");
+      close(r.cusum?.lower, -(2 - z), 1e-12, "C− (as negative)");
+      assert.deepEqual(r.violations, [], "no signal carried over from the points of 20");
+    });
+  });
+
+  // Review finding 4: values of the old process never join the first subgroup of the new one.
+  it("rebaseline drops the open subgroup with a subgroup-dropped notice", () => {
+    const run = newRun(spcConfig({ phase1Points: 3, rules: [] }));
+    feed(run, ...[0, 1, 2].map(() => values(100, 101, 99, 100, 100)), values(100, 101, 100));
+    feed(run, command("rebaseline"));
+    assert.equal(run.state.open, null, "nothing open");
+    assert.equal(run.notices.length, 1, "one notice");
+    const notice = run.notices[0]!;
+    assert.equal(notice.type, "subgroup-dropped", "type");
+    assert.equal(notice.values, 3, "3 values dropped");
+    assert.match(notice.text, /the 3 values of the open subgroup were dropped/, "text");
+    feed(run, values(10, 10.5), values(9.5, 10, 10));
+    const r = run.results[3]!;
+    assert.equal(r.seq, 4, "the first point of the new phase I");
+    assert.equal(r.n, 5, "of 5 new values");
+    close(r.value, 10, 1e-15, "mean of 10, 10.5, 9.5, 10, 10");
+    close(r.dispersion?.value, 1, 1e-15, "range 10.5 − 9.5");
+  });
+
+  // Review finding 5: a stored state that is discarded leaves no alarm episode active.
+  it("clearedAlarmsOf: the cleared alarms of a stored state's active list, [] for junk", () => {
+    const given = viscosityConfig({ limits: "given", givenMean: 0, givenSigma: 1, rules: rulesOn("we-1") });
+    const run = newRun(given);
+    feed(run, values(5));
+    const active = run.alarms[0]!;
+    assert.equal(active.state, "active", "we-1 at point 1");
+    const other = compileSpc({ ...given, phase1Points: 25, limits: "estimate" });
+    const stored = roundTrip(run.state);
+    assert.equal(restoreSpcState(other, roundTrip(stored)), null, "discarded under the new configuration");
+    const cleared = clearedAlarmsOf(other, stored, NOW);
+    assert.equal(cleared.length, 1, "one cleared alarm");
+    const c = cleared[0]!;
+    assert.ok(validate("Alarm", structuredClone(c)).ok, "a valid Alarm");
+    assert.deepEqual(
+      [c.id, c.state, c.ts, c.severity, c.source],
+      [active.id, "cleared", NOW, active.severity, active.source],
+      "the active alarm's id, cleared now",
+    );
+    for (const junk of [null, "junk", [], { active: 5 }, { active: [null, 3, { id: 3 }] }])
+      assert.deepEqual(clearedAlarmsOf(other, junk, NOW), [], `nothing for ${JSON.stringify(junk)}`);
+    const partial = clearedAlarmsOf(
+      other,
+      {
+        active: [
+          { id: "a", rule: "we-1" },
+          { id: "a", rule: "we-1" },
+          { id: "b", rule: "x", severity: "low" },
+        ],
+      },
+      NOW,
+    );
+    assert.deepEqual(
+      partial.map((a) => [a.id, a.severity]),
+      [
+        ["a", "high"],
+        ["b", "low"],
+      ],
+      "each id once; a missing severity is the rule's",
+    );
   });
 });

@@ -80,6 +80,19 @@ export function spcConfig(over: Partial<SpcConfig> = {}): SpcConfig {
   };
 }
 
+/** An individuals (I-MR) chart of the viscosity data: σ̂ = MR̄/d2, 20 phase-I points. */
+export function viscosityConfig(over: Partial<SpcConfig> = {}): SpcConfig {
+  return spcConfig({
+    characteristic: "Viscosity",
+    chart: "i-mr",
+    subgroupSize: 1,
+    estimator: "mrbar-d2",
+    phase1Points: 20,
+    source: "spc:Viscosity",
+    ...over,
+  });
+}
+
 export interface Run {
   setup: SpcSetup;
   state: SpcState;
@@ -191,4 +204,22 @@ export function assertFinite(value: unknown, path = "state"): void {
     for (let i = 0; i < value.length; i++) assertFinite(value[i], `${path}[${i}]`);
   } else if (typeof value === "object" && value !== null)
     for (const [k, v] of Object.entries(value)) assertFinite(v, `${path}.${k}`);
+}
+
+/**
+ * A seeded generator: uniform [0, 1) (mulberry32) and standard normal (Box–Muller), the same
+ * numbers on every run.
+ */
+export function prng(seed: number): { uniform: () => number; normal: () => number } {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  // 1 − u is in (0, 1]: the logarithm is finite.
+  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
 }

@@ -257,6 +257,11 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
     const first = w.out[0] as Msg;
     assert.equal(first.topic, ASSET, "result topic is the asset path");
     assert.equal(first.batch, undefined, "no property of the request");
+    // Every result carries its own violations array, which the flow may change.
+    assert.ok(
+      all.every((r) => !Object.isFrozen(r.violations)),
+      "no frozen (shared) violations array leaves the node",
+    );
 
     // Rule flags: we_rules_1to4 (lowest rule per point, 1-based) = the lowest WE rule among ours.
     const flags = xbar.we_rules_1to4 as Array<number | null>;
@@ -356,7 +361,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
       {
         what: "NaN from a function node",
         to: "nan",
-        error: /^InputError: payload must be a finite number, got NaN$/,
+        error: /^InputError: payload must be a finite number, at most 1e100 in magnitude, got NaN$/,
       },
       {
         what: "a string",
@@ -368,7 +373,8 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
         what: "a string in a subgroup",
         to: w.spc,
         payload: { values: [74.01, "74.02", 74.0] },
-        error: /^InputError: payload\.values\[1\] must be a finite number, got "74\.02"$/,
+        error:
+          /^InputError: payload\.values\[1\] must be a finite number, at most 1e100 in magnitude, got "74\.02"$/,
       },
       {
         what: "an empty subgroup",
@@ -393,7 +399,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
         what: "a negative count",
         to: pw.spc,
         payload: { count: -1, n: 50 },
-        error: /^InputError: payload\.count must be a whole number >= 0 .*got -1$/,
+        error: /^InputError: payload\.count must be a whole number from 0 to 2\^53 − 1 .*got -1$/,
       },
       {
         what: "a count larger than n",
@@ -411,7 +417,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
         what: "a count of NaN",
         to: pw.spc,
         payload: { count: Number.NaN, n: 50 },
-        error: /^InputError: payload\.count must be a whole number >= 0 .*got NaN$/,
+        error: /^InputError: payload\.count must be a whole number from 0 to 2\^53 − 1 .*got NaN$/,
       },
       {
         what: "values for a p chart",
@@ -822,6 +828,50 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
         "the point against its limits in the status",
         () => JSON.stringify(statuses(w.spc).slice(-3)),
       );
+    });
+
+    // Review finding 5: a stored chart discarded after a configuration change leaves no alarm
+    // episode active at the receiver: its active alarms are sent "cleared" on output 2.
+    it("sends the cleared alarms of a stored chart it discards after a change of chart shape", async () => {
+      helper.settings({
+        contextStorage: {
+          default: { module: "localfilesystem", config: { dir: tmp.dir, flushInterval: 1 } },
+        },
+      });
+      // Given limits 74 ± 3·0.01/√5: the subgroup mean 75 is beyond the UCL (we-1) at point 1.
+      const given = { subgroupBy: "array", limits: "given", givenMean: "74", givenSigma: "0.01" };
+      await helper.load([openStores, ...nodes], flow(given));
+      let w = wired();
+      w.spc.receive({ payload: { values: [75, 75, 75, 75, 75], ts: T0 } });
+      const active = await until(
+        () => alarmsOf(w.alarms).find((a) => a.state === "active"),
+        3000,
+        "the we-1 alarm",
+        caughtText(w),
+      );
+      assert.equal(active.id, "spc:diameter:we-1:1", "the episode of point 1");
+      await stopRuntime();
+      await helper.unload();
+
+      // Restarted with another chart shape (X̄-S instead of X̄-R): the stored chart is not continued.
+      await helper.load([openStores, ...nodes], flow({ ...given, chart: "xbar-s" }));
+      w = wired();
+      const cleared = await until(
+        () => (w.alarms.length > 0 ? alarmsOf(w.alarms) : undefined),
+        3000,
+        "the cleared alarm",
+        caughtText(w),
+      );
+      assert.equal(cleared.length, 1, "one alarm, on output 2");
+      const [c] = cleared;
+      assertValid("Alarm", c, "the cleared alarm");
+      assert.equal(c?.id, active.id, "the same id as the active one");
+      assert.equal(c?.state, "cleared", "cleared");
+      assert.equal(c?.severity, active.severity, "its severity");
+      assert.equal(c?.asset, undefined, "no asset configured");
+      assert.equal(c?.data?.reason, "configuration changed", "data.reason");
+      assert.equal(w.alarms[0]?.topic, "diameter", "topic: the characteristic");
+      assert.equal(w.out.length, 0, "nothing on output 1");
     });
   });
 });
