@@ -20,7 +20,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { startChild } from "./support/children";
 import { parseOptions } from "./support/cli";
-import { f, g, table, thousands } from "./support/format";
+import { f, g, machineInfo, table, thousands } from "./support/format";
 import {
   OEE_CONTENDERS,
   type OeeContenderName,
@@ -229,17 +229,7 @@ async function main(): Promise<void> {
     const missing = oursAvailable();
     if (missing) throw new Error(`ours is not available: ${missing}`);
   }
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    memoryGB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg(),
-  };
-  console.log(
-    `machine: ${machine.cores} x ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}`,
-  );
+  const machine = machineInfo();
   const profileDir = o.profile ? join(ROOT, "bench", "results", `oee-profiles-${stamp}`) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 

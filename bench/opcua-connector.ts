@@ -24,7 +24,7 @@ import type {
   ServerOptions,
   ServerStats,
 } from "./support/common";
-import { f, g, table } from "./support/format";
+import { f, g, machineInfo, table } from "./support/format";
 
 const ROOT = join(__dirname, "..");
 const SUPPORT = join(__dirname, "support");
@@ -251,17 +251,7 @@ async function main(): Promise<void> {
   }
   if (o.minutes > 0 && unavailable) throw new Error(`the long run needs ours: ${unavailable}`);
 
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    memoryGB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg(),
-  };
-  console.log(
-    `machine: ${machine.cores} x ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}`,
-  );
+  const machine = machineInfo();
 
   const port = await freePort();
   const serverOptions: ServerOptions = { port, variables: o.variables, tickMs: o.tickMs, update: o.update };

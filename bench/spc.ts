@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { RULE_PRESETS } from "../lib/spc/rules";
 import { startChild } from "./support/children";
 import { parseOptions } from "./support/cli";
-import { f, g, table, thousands } from "./support/format";
+import { f, g, machineInfo, table, thousands } from "./support/format";
 import {
   INPROCESS_CONTENDERS,
   type InprocessContender,
@@ -462,17 +462,7 @@ async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    memoryGB: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg(),
-  };
-  console.log(
-    `machine: ${machine.cores} x ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}`,
-  );
+  const machine = machineInfo();
   if (o.only !== "inprocess") {
     const file = join(ROOT, "dist", "nodes", "spc-check", "spc-check.js");
     if (!existsSync(file)) throw new Error(`${file} does not exist (run npx tsx scripts/build.ts)`);

@@ -7,6 +7,8 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { sleep } from "./child-side";
 
 /** The part of the embedded Node-RED runtime a contender uses; `Send` is what its source sends. */
 export interface EmbeddedRed<Event, Send> {
@@ -106,4 +108,20 @@ export function embeddedSettings(o: {
       bench: { level: "warn", metrics: false, audit: false, handler: () => o.log.handler() },
     },
   };
+}
+
+/**
+ * Starts the embedded runtime (after RED.init) and waits, at most 30 s, until the flow runs the
+ * node `sourceId` (the flow starts shortly after RED.start() resolves); returns that node.
+ */
+export async function startRuntime<Event, Send>(
+  RED: EmbeddedRed<Event, Send>,
+  sourceId: string,
+): Promise<{ send(msg: Send): void }> {
+  await RED.start();
+  const running = performance.now() + 30_000;
+  while (!RED.nodes.getNode(sourceId) && performance.now() < running) await sleep(50);
+  const source = RED.nodes.getNode(sourceId);
+  if (!source) throw new Error("the bench source node is not running after 30 s (see the log lines above)");
+  return source;
 }

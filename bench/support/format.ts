@@ -1,4 +1,8 @@
-/** Number formatting and the plain-text table every benchmark prints its results with. */
+/**
+ * Number formatting, the plain-text table and the machine line every benchmark prints its results
+ * with.
+ */
+import os from "node:os";
 
 /** Fixed decimals; "-" for a missing or non-finite figure. */
 export const f = (n: number | null | undefined, digits = 0): string =>
@@ -21,4 +25,30 @@ export function table(rows: string[][]): string {
       return i === 0 ? `${line}\n${widths.map((w) => "-".repeat(w)).join("  ")}` : line;
     })
     .join("\n");
+}
+
+/** The machine a benchmark ran on (written to its results JSON). */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  os: string;
+  node: string;
+  loadAverageAtStart: number[];
+}
+
+/** The machine now, printed as one line. */
+export function machineInfo(): MachineInfo {
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg(),
+  };
+  console.log(
+    `machine: ${machine.cores} x ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
+  return machine;
 }

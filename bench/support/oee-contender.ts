@@ -26,7 +26,16 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
 import { progress, runChild, send, sleep } from "./child-side";
-import { BenchLog, type EmbeddedRed, embeddedSettings, gc, MB, turn, writeCoreNodeDir } from "./embedded-red";
+import {
+  BenchLog,
+  type EmbeddedRed,
+  embeddedSettings,
+  gc,
+  MB,
+  startRuntime,
+  turn,
+  writeCoreNodeDir,
+} from "./embedded-red";
 import type { HeapPoint, OeeContenderOptions, OeeContenderResult } from "./oee-common";
 import { baselineFlow, floorFlow, IDS, oursFlow } from "./oee-flows";
 import { sink } from "./oee-nodes";
@@ -77,13 +86,8 @@ async function main(): Promise<void> {
       log,
     }),
   );
-  await RED.start();
-  // The flow starts shortly after RED.start() resolves.
-  const running = performance.now() + 30_000;
-  while (!RED.nodes.getNode(IDS.source) && performance.now() < running) await sleep(50);
+  const source = await startRuntime(RED, IDS.source);
   const startupS = (performance.now() - t0) / 1000;
-  const source = RED.nodes.getNode(IDS.source);
-  if (!source) throw new Error("the bench source node is not running after 30 s (see the log lines above)");
   // The contender's nodes; the samples are done when the first two (ours, floor) or the second
   // (baseline) completed them.
   const [first, last] = ours

@@ -18,7 +18,16 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
 import { progress, runChild, send, sleep } from "./child-side";
-import { BenchLog, type EmbeddedRed, embeddedSettings, gc, MB, turn, writeCoreNodeDir } from "./embedded-red";
+import {
+  BenchLog,
+  type EmbeddedRed,
+  embeddedSettings,
+  gc,
+  MB,
+  startRuntime,
+  turn,
+  writeCoreNodeDir,
+} from "./embedded-red";
 import type { HeapPoint, RedOptions, RedResult } from "./spc-common";
 import { baselineFlow, IDS, oursFlow } from "./spc-flows";
 import { sink } from "./spc-nodes";
@@ -60,12 +69,8 @@ async function main(): Promise<void> {
       log,
     }),
   );
-  await RED.start();
-  const running = performance.now() + 30_000;
-  while (!RED.nodes.getNode(IDS.source) && performance.now() < running) await sleep(50);
+  const source = await startRuntime(RED, IDS.source);
   const startupS = (performance.now() - t0) / 1000;
-  const source = RED.nodes.getNode(IDS.source);
-  if (!source) throw new Error("the bench source node is not running after 30 s (see the log lines above)");
   const node = ours ? IDS.spc : IDS.fn;
   if (!RED.nodes.getNode(node)) throw new Error(`node ${node} is not running (see the log lines above)`);
   progress(`Node-RED started in ${startupS.toFixed(1)} s`);

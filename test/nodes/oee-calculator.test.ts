@@ -13,7 +13,7 @@
  * test calendar puts the one shift at a known instant, so every figure is hand arithmetic.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import type { Plan, PlanPiece, ShiftInstance } from "../../lib/calendar/types";
@@ -24,10 +24,10 @@ import {
   catchNode,
   collect,
   contextStores,
+  fileContextStore,
   helper,
   oeeCalculatorNode,
   shiftCalendarNode,
-  tempDir,
 } from "../support/node-red";
 import { until } from "../support/wait";
 
@@ -627,16 +627,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
 
   describe("context store", () => {
     const { openStores, stopRuntime } = contextStores;
-
-    let tmp: ReturnType<typeof tempDir>;
-    beforeEach(() => {
-      tmp = tempDir("mfg-oee-ctx-");
-    });
-    afterEach(async () => {
-      await stopRuntime();
-      helper.settings({});
-      tmp.remove();
-    });
+    const store = fileContextStore("mfg-oee-ctx-");
 
     it("keeps inputs that arrive while the stored state loads, in order", async () => {
       const t0 = shiftStartedAgo(20 * MIN);
@@ -694,11 +685,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
 
     it("continues the same shift's figures after a restart with the file context store", async () => {
       const t0 = shiftStartedAgo(20 * MIN);
-      helper.settings({
-        contextStorage: {
-          default: { module: "localfilesystem", config: { dir: tmp.dir, flushInterval: 1 } },
-        },
-      });
+      store.useStore();
       await helper.load([openStores, ...nodes], flow());
       let w = wired();
       // run 0-360 s with 300 good and 2 rejects, then down (JAM)
@@ -718,10 +705,7 @@ describe("mfg-oee-calculator (Node-RED 4.1, compiled node)", () => {
       assert.equal(first.times.aptMs, 360 * S, "APT before the restart");
 
       await stopRuntime();
-      const files = readdirSync(tmp.dir, { recursive: true }).map(String);
-      const stored = files
-        .filter((f) => f.endsWith(".json"))
-        .map((f) => readFileSync(join(tmp.dir, f), "utf8"));
+      const { names: files, texts: stored } = store.storedFiles();
       assert.ok(
         stored.some((text) => text.includes('"oee"')),
         `the state is on disk: ${JSON.stringify(files)}`,

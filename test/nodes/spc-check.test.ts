@@ -10,7 +10,7 @@
  * tests compare that with the lowest Western Electric rule among the node's violations.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import type { Node, NodeMessage } from "node-red";
@@ -24,9 +24,9 @@ import {
   catchNode,
   collect,
   contextStores,
+  fileContextStore,
   helper,
   spcCheckNode,
-  tempDir,
 } from "../support/node-red";
 import { until } from "../support/wait";
 
@@ -767,23 +767,10 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
 
   describe("context store", () => {
     const { openStores, stopRuntime } = contextStores;
-
-    let tmp: ReturnType<typeof tempDir>;
-    beforeEach(() => {
-      tmp = tempDir("mfg-spc-ctx-");
-    });
-    afterEach(async () => {
-      await stopRuntime();
-      helper.settings({});
-      tmp.remove();
-    });
+    const store = fileContextStore("mfg-spc-ctx-");
 
     it("keeps the phase-II limits across a restart with the file context store", async () => {
-      helper.settings({
-        contextStorage: {
-          default: { module: "localfilesystem", config: { dir: tmp.dir, flushInterval: 1 } },
-        },
-      });
+      store.useStore();
       const config = { subgroupBy: "array", constants: "qcc", phase1Points: 25 };
       await helper.load([openStores, ...nodes], flow(config));
       let w = wired();
@@ -795,10 +782,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
       assert.equal(estimated.reason, "estimated", "phase I ended");
 
       await stopRuntime();
-      const files = readdirSync(tmp.dir, { recursive: true }).map(String);
-      const stored = files
-        .filter((f) => f.endsWith(".json"))
-        .map((f) => readFileSync(join(tmp.dir, f), "utf8"));
+      const { names: files, texts: stored } = store.storedFiles();
       assert.ok(
         stored.some((text) => text.includes('"spc"')),
         `the chart is on disk: ${JSON.stringify(files)}`,
@@ -833,11 +817,7 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
     // Review finding 5: a stored chart discarded after a configuration change leaves no alarm
     // episode active at the receiver: its active alarms are sent "cleared" on output 2.
     it("sends the cleared alarms of a stored chart it discards after a change of chart shape", async () => {
-      helper.settings({
-        contextStorage: {
-          default: { module: "localfilesystem", config: { dir: tmp.dir, flushInterval: 1 } },
-        },
-      });
+      store.useStore();
       // Given limits 74 ± 3·0.01/√5: the subgroup mean 75 is beyond the UCL (we-1) at point 1.
       const given = { subgroupBy: "array", limits: "given", givenMean: "74", givenSigma: "0.01" };
       await helper.load([openStores, ...nodes], flow(given));

@@ -3,7 +3,7 @@
  * compiled nodes from dist/ (what users get), with the core Catch node so tests can prove that
  * bad input reaches it.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Node, NodeMessage } from "node-red";
@@ -128,3 +128,39 @@ export const contextStores = {
     red._context.init({});
   },
 };
+
+/**
+ * For a describe block whose tests restart Node-RED with the file-backed context store: a fresh
+ * temporary store folder per test and, after each, Node-RED stopped and its stores closed.
+ * `useStore()` selects the store in the helper's settings (call before helper.load);
+ * `storedFiles()` reads the store's JSON files from disk (after contextStores.stopRuntime()).
+ */
+export function fileContextStore(prefix: string): {
+  useStore(): void;
+  storedFiles(): { names: string[]; texts: string[] };
+} {
+  let tmp: { dir: string; remove(): void } | undefined;
+  beforeEach(() => {
+    tmp = tempDir(prefix);
+  });
+  afterEach(async () => {
+    await contextStores.stopRuntime();
+    helper.settings({});
+    tmp?.remove();
+  });
+  const dir = (): string => {
+    if (!tmp) throw new Error("fileContextStore: only inside a test");
+    return tmp.dir;
+  };
+  return {
+    useStore: () =>
+      void helper.settings({
+        contextStorage: { default: { module: "localfilesystem", config: { dir: dir(), flushInterval: 1 } } },
+      }),
+    storedFiles() {
+      const names = readdirSync(dir(), { recursive: true }).map(String);
+      const texts = names.filter((f) => f.endsWith(".json")).map((f) => readFileSync(join(dir(), f), "utf8"));
+      return { names, texts };
+    },
+  };
+}
