@@ -316,6 +316,25 @@ export interface SpcSetup {
   cache: { est: ProcessEstimate | null; n: number; lim: PointLimits | null };
 }
 
+/**
+ * The usual within sigma estimator of a chart (STANDARDS.md 3.2): R̄/d2 for X̄-R, s̄/c4 for X̄-S,
+ * MR̄/d2 for I-MR, and for EWMA and CUSUM R̄/d2 with subgroups (n >= 2), MR̄/d2 with single
+ * values. Attribute charts have none (the reducer ignores it; R̄/d2 is returned).
+ */
+export function usualEstimator(chart: SpcChart, subgroupSize: number): SigmaEstimator {
+  switch (chart) {
+    case "xbar-s":
+      return "sbar-c4";
+    case "i-mr":
+      return "mrbar-d2";
+    case "ewma":
+    case "cusum":
+      return subgroupSize >= 2 ? "rbar-d2" : "mrbar-d2";
+    default:
+      return "rbar-d2";
+  }
+}
+
 /** The setup of a configuration that passed checkSpcConfig. */
 export function compileSpc(config: SpcConfig): SpcSetup {
   const chart = config.chart;

@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from "ajv";
 import { RULE_PRESETS } from "../../lib/spc/rules";
+import { usualEstimator } from "../../lib/spc/spc";
 import {
   CONSTANTS_TABLES,
   type ConstantsTable,
@@ -122,26 +123,11 @@ export const configSchema: JSONSchemaType<SpcCheckConfig> = {
   additionalProperties: true,
 };
 
-/**
- * The within sigma estimator of "auto": R̄/d2 for X̄-R, s̄/c4 for X̄-S, MR̄/d2 for I-MR, and for
- * EWMA and CUSUM R̄/d2 with subgroups (n >= 2), MR̄/d2 with single values (STANDARDS.md 3.2).
- * Attribute charts have none (the reducer ignores it).
- */
+/** The within sigma estimator: the configured one, or for "auto" the chart's usual one (lib/spc). */
 export function estimatorOf(
   config: Pick<SpcCheckConfig, "chart" | "estimator" | "subgroupSize">,
 ): SigmaEstimator {
-  if (config.estimator !== "auto") return config.estimator;
-  switch (config.chart) {
-    case "xbar-s":
-      return "sbar-c4";
-    case "i-mr":
-      return "mrbar-d2";
-    case "ewma":
-    case "cusum":
-      return config.subgroupSize >= 2 ? "rbar-d2" : "mrbar-d2";
-    default:
-      return "rbar-d2";
-  }
+  return config.estimator === "auto" ? usualEstimator(config.chart, config.subgroupSize) : config.estimator;
 }
 
 /** An optional number typed as text: "" = null; anything else must be a finite number. */

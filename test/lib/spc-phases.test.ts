@@ -5,12 +5,14 @@
 // code under test.
 import assert from "node:assert/strict";
 import {
+  checkSpcConfig,
   clearedAlarmsOf,
   compileSpc,
   restoreSpcState,
   SpcRefused,
   type SpcState,
   step,
+  usualEstimator,
 } from "../../lib/spc/spc";
 import type { SpcConfig, SpcInput } from "../../lib/spc/types";
 import type { Alarm, SpcLimits, SpcResult } from "../../lib/types";
@@ -941,5 +943,25 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
       ],
       "each id once; a missing severity is the rule's",
     );
+  });
+
+  describe("the usual within sigma estimator of a chart (STANDARDS.md 3.2 table)", () => {
+    const table: Array<[SpcConfig["chart"], number, SpcConfig["estimator"]]> = [
+      ["xbar-r", 5, "rbar-d2"], // σ̂ = R̄/d2
+      ["xbar-s", 10, "sbar-c4"], // σ̂ = s̄/c4
+      ["i-mr", 1, "mrbar-d2"], // σ̂ = MR̄/d2(2)
+      ["ewma", 1, "mrbar-d2"],
+      ["ewma", 5, "rbar-d2"],
+      ["cusum", 1, "mrbar-d2"],
+      ["cusum", 4, "rbar-d2"],
+    ];
+    for (const [chart, n, expected] of table) {
+      it(`${chart} with n = ${n}: ${expected}, a configuration checkSpcConfig accepts`, () => {
+        const estimator = usualEstimator(chart, n);
+        assert.equal(estimator, expected);
+        const config = spcConfig({ chart, subgroupSize: n, estimator, subgroupBy: "count" });
+        assert.deepEqual(checkSpcConfig(config), [], "accepted");
+      });
+    }
   });
 });
