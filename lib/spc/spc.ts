@@ -369,7 +369,8 @@ export function compileSpc(config: SpcConfig): SpcSetup {
     config.constants,
     config.limits,
     config.phase1Points,
-    spec ? config.capabilityWindow : 0,
+    // Not the spec limits nor the capability window: adding or changing them keeps the chart's
+    // limits (restoreSpcState restarts the window when its size changed).
     // Given limits edited in the configuration take effect (a "limits" command's stay in the state).
     config.limits === "given" ? [config.givenMean, attribute ? null : config.givenSigma] : null,
   ]);
@@ -523,9 +524,11 @@ export function initialSpcState(setup: SpcSetup): SpcState {
 /**
  * A stored state (e.g. restored from the context store) to continue with, or null when it was
  * not made by this reducer for a configuration of the same shape (chart, subgrouping, estimator,
- * constants, phase I, given limits, capability window): then start with initialSpcState. Rules
- * switched on or off or re-parameterised keep the limits and the phase: only the run-rule state
- * starts afresh (an alarm of a rule no longer on clears at the next point).
+ * constants, phase I, given limits): then start with initialSpcState. Rules switched on or off
+ * or re-parameterised keep the limits and the phase: only the run-rule state starts afresh (an
+ * alarm of a rule no longer on clears at the next point). Spec limits or a capability window
+ * added, changed or removed keep the limits and the phase too: a window of another size (or one
+ * switched on or off) restarts empty.
  */
 export function restoreSpcState(setup: SpcSetup, stored: unknown): SpcState | null {
   if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return null;
@@ -547,6 +550,9 @@ export function restoreSpcState(setup: SpcSetup, stored: unknown): SpcState | nu
   if (!fits) return null;
   const state = stored as SpcState;
   if (!ruleStateMatches(setup.rules, state.rules)) state.rules = initialRuleState(setup.rules);
+  const w = state.window as CapabilityWindow | null | undefined;
+  const keep = setup.window > 0 && typeof w === "object" && w !== null && w.size === setup.window;
+  if (!keep) state.window = setup.window > 0 ? newCapabilityWindow(setup.window) : null;
   return state;
 }
 

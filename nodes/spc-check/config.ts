@@ -169,7 +169,8 @@ export function spcConfigOf(
     givenSigma: optionalNumber(config.givenSigma, "givenSigma", errors),
     phase1Points: config.phase1Points,
     autoRevise: config.autoRevise,
-    sampleSize: optionalNumber(config.sampleSize, "sampleSize", errors),
+    // A c chart counts per constant area unit: the sample size (hidden in the editor) is irrelevant.
+    sampleSize: config.chart === "c" ? null : optionalNumber(config.sampleSize, "sampleSize", errors),
     ewmaLambda: config.ewmaLambda,
     ewmaL: config.ewmaL,
     cusumK: config.cusumK,

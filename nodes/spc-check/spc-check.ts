@@ -74,26 +74,44 @@ export = (RED: NodeAPI) => {
 
     // ---- status: the latest point against its limits (or the limits a command set). Building
     // the text (RED._, number formatting) costs more than a reducer step, so it is built at most
-    // every STATUS_EVERY_MS, for what is shown then.
+    // once per STATUS_EVERY_MS whatever the kind (a change of kind too): at once when none was
+    // built in the last interval, else when the interval ends, for the latest point then.
     let latest: SpcResult | SpcLimits | null = null;
-    let shownKind: StatusKind | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
+    /** A point arrived while the interval ran: build the status when it ends. */
+    let dirty = false;
+    // Attribute charts count (no measurement unit); CUSUM plots sums in sigma units.
+    const valueUnit = compiled.attribute || spc.chart === "cusum" ? "" : unit;
     const kindOf = (r: SpcResult | SpcLimits): StatusKind => {
       if (r.kind === "SpcLimits") return r.phase === "I" ? "busy" : "ok";
       if (r.violations.length > 0) return "warning";
       // The point that ended phase I is shown against the limits estimated with it.
       return r.phase === "I" && state.phase === "I" ? "busy" : "ok";
     };
-    const showStatus = () => {
-      statusTimer = undefined;
+    /** CUSUM: the sum that fired (or the larger one) in sigma units, "C− 7.5". */
+    const cusumSum = (r: SpcResult): string => {
+      const c = r.cusum;
+      if (!c) return short(r.value);
+      const fired = (id: string) => r.violations.some((v) => v.rule === id);
+      const lower = fired("cusum-lower") || (!fired("cusum-upper") && -c.lower > c.upper);
+      return lower ? `C− ${short(-c.lower)}` : `C+ ${short(c.upper)}`;
+    };
+    const buildStatus = () => {
       const r = latest;
       if (!r) {
         status.set("idle", RED._("spc-check.status.waiting"));
         return;
       }
       const kind = kindOf(r);
-      shownKind = kind;
-      const value = r.kind === "SpcLimits" ? "–" : unit ? `${short(r.value)} ${unit}` : short(r.value);
+      const cusum = r.kind === "SpcResult" && spc.chart === "cusum";
+      const value =
+        r.kind === "SpcLimits"
+          ? "–"
+          : cusum
+            ? RED._("spc-check.status.cusum", { sum: cusumSum(r), h: short(spc.cusumH) })
+            : valueUnit
+              ? `${short(r.value)} ${valueUnit}`
+              : short(r.value);
       let text: string;
       if (r.kind === "SpcResult" && kind === "warning")
         text = RED._("spc-check.status.violation", {
@@ -105,27 +123,50 @@ export = (RED: NodeAPI) => {
         text = RED._("spc-check.status.phase1", { done, total: spc.phase1Points, value });
       } else if (r.kind === "SpcLimits")
         text = RED._("spc-check.status.limits", { reason: r.reason, ucl: short(r.ucl), lcl: short(r.lcl) });
+      else if (cusum) text = value;
       else text = RED._("spc-check.status.inControl", { value, ucl: short(r.ucl), lcl: short(r.lcl) });
       status.set(kind, text);
     };
+    const intervalEnded = () => {
+      statusTimer = undefined;
+      if (!dirty) return;
+      dirty = false;
+      buildStatus();
+      statusTimer = setTimeout(intervalEnded, STATUS_EVERY_MS);
+    };
+    /** An input was refused since the last status built. */
+    let afterRefusal = false;
     const show = (r: SpcResult | SpcLimits) => {
       latest = r;
-      // A change of kind (e.g. the first violation) is shown at once, the rest coalesced.
-      if (kindOf(r) !== shownKind) {
-        if (statusTimer) clearTimeout(statusTimer);
-        showStatus();
-      } else if (!statusTimer) statusTimer = setTimeout(showStatus, STATUS_EVERY_MS);
+      if (statusTimer) {
+        dirty = true;
+        return;
+      }
+      buildStatus();
+      // Inputs that waited for the stored state run together, and a refusal among them turns the
+      // status red only after them (the promise's rejection): built again once more at the end
+      // of the interval, so the status shows the last input.
+      dirty = afterRefusal;
+      afterRefusal = false;
+      statusTimer = setTimeout(intervalEnded, STATUS_EVERY_MS);
+    };
+    /** A refused input: its red status (onInput) stays until the next accepted point. */
+    const refused = () => {
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = undefined;
+      dirty = false;
+      afterRefusal = true;
     };
 
-    const output = (result: SpcStepResult<SpcState>, send: Send) => {
+    const output = (result: SpcStepResult<SpcState>, send: Send, msgid: string | undefined) => {
       for (const notice of result.notices) this.warn(notice.text);
       const { results, limits, alarms } = result;
       if (results.length === 0 && limits.length === 0 && alarms.length === 0) return;
       const first: NodeMessage[] = [];
-      for (const r of results) first.push(message(r));
-      for (const l of limits) first.push(message(l));
+      for (const r of results) first.push(message(r, msgid));
+      for (const l of limits) first.push(message(l, msgid));
       const second: NodeMessage[] = [];
-      for (const a of alarms) second.push({ topic: a.asset ?? topic, payload: a });
+      for (const a of alarms) second.push(withId({ topic: a.asset ?? topic, payload: a }, msgid));
       send([
         first.length === 0 ? null : first.length === 1 ? (first[0] as NodeMessage) : first,
         second.length === 0 ? null : second.length === 1 ? (second[0] as NodeMessage) : second,
@@ -134,19 +175,26 @@ export = (RED: NodeAPI) => {
       const last = results[results.length - 1] ?? limits[limits.length - 1];
       if (last) show(last);
     };
-    /** A new message: a result of an input keeps nothing else of the request. */
-    const message = (payload: SpcResult | SpcLimits): NodeMessage => {
+    /**
+     * A new message: a result of an input keeps the request's _msgid (as the other nodes of the
+     * suite do) and nothing else of it.
+     */
+    const message = (payload: SpcResult | SpcLimits, msgid: string | undefined): NodeMessage => {
       // The reducer shares one frozen empty array among the results where no rule fired; a
       // message leaving the node carries its own, which the flow may change.
       if (payload.kind === "SpcResult" && payload.violations.length === 0) payload.violations = [];
-      return { topic: payload.asset ?? topic, payload };
+      return withId({ topic: payload.asset ?? topic, payload }, msgid);
+    };
+    const withId = (msg: NodeMessage, msgid: string | undefined): NodeMessage => {
+      if (msgid !== undefined) msg._msgid = msgid;
+      return msg;
     };
 
     /**
      * One reducer step at `nowMs`. A refused input (SpcRefused) changed nothing; should the step
      * throw anything else, the state is the one before it (rebuilt from the restore point).
      */
-    const run = (input: SpcInput, send: Send, nowMs: number) => {
+    const run = (input: SpcInput, send: Send, nowMs: number, msgid: string | undefined) => {
       let result: SpcStepResult<SpcState>;
       try {
         result = step(compiled, state, input, nowMs);
@@ -159,7 +207,7 @@ export = (RED: NodeAPI) => {
       state = result.state;
       restorePoint.stepped(state, input, nowMs);
       schedule();
-      output(result, send);
+      output(result, send, msgid);
     };
     const schedule = () => persisted.schedule(state);
 
@@ -180,10 +228,19 @@ export = (RED: NodeAPI) => {
       );
       if (!r.ok) throw new InputError(r.errors);
       if (!r.input) return;
-      run(r.input, send, nowMs);
+      run(r.input, send, nowMs, msg._msgid);
     };
 
-    onInput(this, status, (msg, send) => gate.run(() => handle(msg, send)));
+    onInput(this, status, (msg, send) =>
+      gate.run(() => {
+        try {
+          handle(msg, send);
+        } catch (err) {
+          refused();
+          throw err;
+        }
+      }),
+    );
 
     // The cleared alarms of a discarded stored state wait for the end of the flows' start.
     let orphans: NodeMessage[] = [];
@@ -228,7 +285,7 @@ export = (RED: NodeAPI) => {
         restorePoint.reset(state);
         gate.open();
       });
-    showStatus();
+    buildStatus();
 
     this.on("close", (removed: boolean, done: () => void) => {
       RED.events.removeListener("flows:started", onFlowsStarted);

@@ -660,6 +660,43 @@ describe("lib/spc reducer: phases, commands, subgroups, alarms, state", () => {
       close(r.cl, 34.088, 1e-12, "centre line kept");
     });
 
+    it("keeps the limits and the phase when spec limits or the capability window are added or changed; the window restarts", () => {
+      const { run, stored } = phase2();
+      const base = run.setup.config;
+      // Spec limits and a window added to a running chart (issue 5 review finding 2).
+      const withSpec = compileSpc({ ...base, lsl: 33, usl: 35.5, capabilityWindow: 5 });
+      const restored = restoreSpcState(withSpec, roundTrip(stored));
+      assert.ok(restored, "adding LSL/USL and a window keeps the chart");
+      assert.equal(restored.phase, "II", "still phase II");
+      assert.equal(restored.window?.size, 5, "a window of the configured size");
+      assert.equal(restored.window?.count, 0, "the window starts empty");
+      const r = step(withSpec, restored, values(VISCOSITY[20]!), NOW).results[0]!;
+      assert.equal(r.seq, 21, "seq continues");
+      close(r.cl, 34.088, 1e-12, "centre line kept (mean of batches 1-20)");
+      assert.equal(restored.window?.count, 1, "the window holds the one point since the restart");
+      // A window of another size restarts empty; the same size keeps its points.
+      const more = roundTrip(restored);
+      const same = restoreSpcState(
+        compileSpc({ ...base, lsl: 33, usl: 36, capabilityWindow: 5 }),
+        roundTrip(more),
+      );
+      assert.equal(same?.window?.count, 1, "same window size, other USL: the window keeps its point");
+      const bigger = restoreSpcState(
+        compileSpc({ ...base, lsl: 33, usl: 35.5, capabilityWindow: 8 }),
+        roundTrip(more),
+      );
+      assert.ok(bigger, "a changed window keeps the chart");
+      assert.equal(bigger.window?.size, 8, "new size");
+      assert.equal(bigger.window?.count, 0, "restarts empty");
+      assert.equal(bigger.seq, 21, "seq kept");
+      const none = restoreSpcState(
+        compileSpc({ ...base, lsl: null, usl: null, capabilityWindow: 5 }),
+        roundTrip(more),
+      );
+      assert.ok(none, "spec limits removed: the chart is kept");
+      assert.equal(none.window, null, "no window without spec limits");
+    });
+
     it("starts afresh when the chart, the phase I length or the given limits changed", () => {
       const { run, stored } = phase2();
       const base = run.setup.config;

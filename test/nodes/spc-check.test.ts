@@ -15,10 +15,11 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import type { Node, NodeMessage } from "node-red";
 import { RULE_PRESETS, RULES, ruleText } from "../../lib/spc/rules";
+import { checkSpcConfig } from "../../lib/spc/spc";
 import { RULE_IDS, type RuleId, type RuleSetting } from "../../lib/spc/types";
 import type { Alarm, MachineSample, SpcLimits, SpcResult } from "../../lib/types";
-import { validate } from "../../lib/validate";
-import { configSchema } from "../../nodes/spc-check/config";
+import { makeConfigValidator, validate } from "../../lib/validate";
+import { configSchema, type SpcCheckConfig, spcConfigOf } from "../../nodes/spc-check/config";
 import {
   assetNode,
   catchNode,
@@ -565,10 +566,15 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
       cleared.every((a) => a.state === "cleared"),
       "cleared, all of them",
     );
-    assert.deepEqual(
-      statuses(w.spc).at(-1),
-      { fill: "blue", shape: "dot", text: "phase I 0/20 · –" },
-      "the status says phase I at once",
+    // The status is built at most once per interval (help: Status), then shows the command.
+    await until(
+      () => {
+        const last = statuses(w.spc).at(-1);
+        return last?.fill === "blue" && last.text === "phase I 0/20 · –" ? last : undefined;
+      },
+      3000,
+      "the status says phase I",
+      () => JSON.stringify(statuses(w.spc).at(-1)),
     );
     w.spc.receive({ payload: 34.1 });
     const next = await results(w, 36, "the first point of the new phase I");
@@ -853,5 +859,242 @@ describe("mfg-spc-check (Node-RED 4.1, compiled node)", () => {
       assert.equal(w.alarms[0]?.topic, "diameter", "topic: the characteristic");
       assert.equal(w.out.length, 0, "nothing on output 1");
     });
+  });
+});
+
+// Review of issue 5 (mfg-spc-check): the status and the messages as the help describes them.
+describe("mfg-spc-check status and messages (help: Status, Outputs)", () => {
+  afterEach(async () => {
+    await helper.unload();
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** An I-MR chart with given limits 0 ± 3 (mean 0, sigma 1), limit rules only. */
+  const given = (over: Record<string, unknown> = {}) =>
+    flow({
+      chart: "i-mr",
+      subgroupSize: 1,
+      limits: "given",
+      givenMean: "0",
+      givenSigma: "1",
+      rules: RULE_PRESETS["limits-only"].map((r) => ({ ...r })),
+      capabilityWindow: 0,
+      ...over,
+    });
+
+  it("keeps the red status of a refused input until the next accepted point", async () => {
+    await helper.load(nodes, given());
+    const w = wired();
+    w.spc.receive({ payload: 0.1 });
+    w.spc.receive({ payload: 0.2 });
+    await results(w, 2, "two points");
+    w.spc.receive({ payload: "0.3" });
+    await until(() => w.caught.length >= 1 || undefined, 3000, "the refusal at Catch");
+    await sleep(700); // longer than the status interval: nothing may replace the red status
+    assert.equal(statuses(w.spc).at(-1)?.fill, "red", `still red: ${JSON.stringify(statuses(w.spc).at(-1))}`);
+    w.spc.receive({ payload: 0.4 });
+    await results(w, 3, "an accepted point");
+    await until(() => statuses(w.spc).at(-1)?.fill === "green" || undefined, 3000, "green again");
+    assert.match(String(statuses(w.spc).at(-1)?.text), /^0\.4 mm/, "the accepted point's value");
+  });
+
+  it("builds the status at most once per interval, also when the kind alternates", async () => {
+    let translations = 0;
+    const dist = join(__dirname, "..", "..", "dist", "nodes", "spc-check");
+    const catalog = JSON.parse(readFileSync(join(dist, "locales", "en-US", "spc-check.json"), "utf8"));
+    const counting = (red: object) => {
+      const tr = (key: string, subs: Record<string, unknown> = {}) => {
+        translations++;
+        const found = key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], catalog);
+        return typeof found === "string"
+          ? found.replace(/__(\w+)__/g, (_m, k: string) => String(subs[k]))
+          : key;
+      };
+      const module = require(join(dist, "spc-check.js")) as (red: object) => unknown;
+      return module(new Proxy(red, { get: (t, p, r) => (p === "_" ? tr : Reflect.get(t, p, r)) }));
+    };
+    await helper.load([assetNode, counting, catchNode], given());
+    const w = wired();
+    await sleep(50);
+    const before = translations;
+    const N = 2000;
+    // 3.2 is beyond the UCL 3 (warning), 0 in control (ok; MR 3.2 < its UCL 3.69).
+    for (let i = 0; i < N; i++) w.spc.receive({ payload: i % 2 === 0 ? 3.2 : 0 });
+    await results(w, N, "all points");
+    const calls = translations - before;
+    assert.ok(calls < N / 10, `status texts built ${calls} times for ${N} inputs (not per message)`);
+  });
+
+  it("shows a CUSUM's sum that fired in sigma units, without the measurement unit", async () => {
+    await helper.load(nodes, given({ chart: "cusum", givenMean: "10", givenSigma: "1" }));
+    const w = wired();
+    // z = −3 each point, k 0.5: C− = 2.5, 5, 7.5 (sigma units); h 5 is exceeded at the third.
+    for (const v of [7, 7, 7]) w.spc.receive({ payload: v });
+    await results(w, 3, "three points");
+    const text = await until(
+      () => {
+        const t = statuses(w.spc).at(-1)?.text;
+        return t?.startsWith("C− 7.5") ? t : undefined;
+      },
+      3000,
+      "the CUSUM status",
+      () => JSON.stringify(statuses(w.spc)),
+    );
+    assert.equal(text, "C− 7.5 · h 5 · cusum-lower", "C− in sigma units, h and the rule; no mm");
+  });
+
+  it("shows attribute counts without the measurement unit", async () => {
+    await helper.load(nodes, given({ chart: "c", givenMean: "4", givenSigma: "" }));
+    const w = wired();
+    w.spc.receive({ payload: 3 });
+    await results(w, 1, "a count");
+    const text = await until(
+      () => statuses(w.spc).at(-1)?.text?.startsWith("3 ·") || undefined,
+      3000,
+      "status",
+    );
+    assert.ok(text, "the count without the unit");
+  });
+
+  it("a c chart ignores the Sample n the editor hides for it (a count per constant area)", async () => {
+    await helper.load(
+      nodes,
+      given({
+        chart: "c",
+        limits: "estimate",
+        givenMean: "",
+        givenSigma: "",
+        sampleSize: "50",
+        phase1Points: 5,
+      }),
+    );
+    const w = wired();
+    w.spc.receive({ payload: { count: 3, n: 1 } });
+    w.spc.receive({ payload: 4 });
+    const r = await results(w, 2, "two counts");
+    assert.equal(w.caught.length, 0, caughtText(w)());
+    assert.deepEqual(
+      r.map((x) => x.value),
+      [3, 4],
+      "the counts charted",
+    );
+  });
+
+  it("keeps the input's _msgid on the results and alarms", async () => {
+    await helper.load(nodes, given());
+    const w = wired();
+    w.spc.receive({ payload: 5, _msgid: "request-1", topic: "other" });
+    await results(w, 1, "a point beyond the UCL");
+    await until(() => w.alarms.length >= 1 || undefined, 3000, "the alarm");
+    assert.equal(w.out[0]?._msgid, "request-1", "result keeps _msgid");
+    assert.equal(w.out[0]?.topic, "diameter", "topic: the characteristic, not the request's");
+    assert.equal(w.alarms[0]?._msgid, "request-1", "alarm keeps _msgid");
+  });
+
+  describe("restarts", () => {
+    const { openStores, stopRuntime } = contextStores;
+    const store = fileContextStore("mfg-spc-spec-");
+
+    it("keeps the phase-II limits when spec limits are added to a stored chart (help: Restarts)", async () => {
+      store.useStore();
+      const est = { chart: "i-mr", subgroupSize: 1, phase1Points: 5, capabilityWindow: 0 };
+      await helper.load([openStores, ...nodes], flow(est));
+      let w = wired();
+      for (let i = 0; i < 5; i++)
+        w.spc.receive({ payload: { value: 10 + (i % 2) * 0.2, ts: T0 + i * 1000 } });
+      const lim = await until(() => limitsOf(w.out)[0], 3000, "limits");
+      await stopRuntime();
+      await helper.unload();
+      await helper.load([openStores, ...nodes], flow({ ...est, lsl: "9", usl: "11", capabilityWindow: 10 }));
+      w = wired();
+      w.spc.receive({ payload: { value: 10.1, ts: T0 + 10_000 } });
+      const [r] = await results(w, 1, "a point after the restart");
+      assert.equal(r?.phase, "II", "still phase II");
+      assert.equal(r?.seq, 6, "seq continues");
+      assert.equal(r?.ucl, lim.ucl, "the frozen UCL");
+      assert.equal(limitsOf(w.out).length, 0, "no new limits");
+    });
+  });
+});
+
+// Review of issue 5, finding 6: a configuration the runtime refuses is flagged in the editor.
+describe("mfg-spc-check editor validators (the runtime's bounds)", () => {
+  const html = readFileSync(join(__dirname, "..", "..", "nodes", "spc-check", "spc-check.html"), "utf8");
+  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+  type Defaults = Record<string, { value: unknown; validate?: (this: unknown, v: unknown) => boolean }>;
+  let defaults: Defaults = {};
+  runInNewContext(script, {
+    RED: { nodes: { registerType: (_t: string, def: { defaults: Defaults }) => (defaults = def.defaults) } },
+  });
+  const base = (): Record<string, unknown> => ({
+    ...Object.fromEntries(Object.entries(defaults).map(([k, d]) => [k, structuredClone(d.value)])),
+    characteristic: "diameter",
+  });
+  /** The fields the editor marks invalid. */
+  const invalid = (cfg: Record<string, unknown>): string[] =>
+    Object.entries(defaults)
+      .filter(([k, d]) => d.validate && !d.validate.call(cfg, cfg[k]))
+      .map(([k]) => k);
+  /** The fields checkSpcConfig (via the node's config) refuses. */
+  const refusedBy = (cfg: Record<string, unknown>): string[] => {
+    const parsed = makeConfigValidator<SpcCheckConfig>(configSchema)(structuredClone(cfg));
+    if (!parsed.ok) return parsed.errors.map((e) => e.field.split(/[.[]/)[0] as string);
+    const spc = spcConfigOf(parsed.value, null);
+    if (!spc.ok) return spc.errors.map((e) => e.field);
+    return checkSpcConfig(spc.value).map((e) => e.field.split(/[.[]/)[0] as string);
+  };
+  const we = (id: string, over: Partial<RuleSetting>) =>
+    RULE_PRESETS["western-electric"].map((r) => (r.id === id ? { ...r, ...over } : { ...r }));
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ["X̄-R with n = 1 (left from I-MR)", { chart: "xbar-r", subgroupSize: 1 }, "subgroupSize"],
+    ["X̄-R with n = 30", { chart: "xbar-r", subgroupSize: 30 }, "subgroupSize"],
+    ["X̄-S with n = 101", { chart: "xbar-s", subgroupSize: 101 }, "subgroupSize"],
+    ["X̄-R with MR̄/d2", { chart: "xbar-r", estimator: "mrbar-d2" }, "estimator"],
+    ["I-MR with R̄/d2", { chart: "i-mr", subgroupSize: 1, estimator: "rbar-d2" }, "estimator"],
+    ["capability window 1", { capabilityWindow: 1 }, "capabilityWindow"],
+    ["capability window 10001", { capabilityWindow: 10001 }, "capabilityWindow"],
+    ["width 7", { nsigmas: 7 }, "nsigmas"],
+    ["width 0.5", { nsigmas: 0.5 }, "nsigmas"],
+    [
+      "head start above h",
+      { chart: "cusum", subgroupSize: 1, cusumH: 4, cusumHeadStart: 5 },
+      "cusumHeadStart",
+    ],
+    ["rule length 2.5", { rules: we("we-4", { length: 2.5 }) }, "rules"],
+    ["rule count 5 of 3", { rules: we("we-2", { count: 5 }) }, "rules"],
+    ["given limits without a mean", { limits: "given", givenSigma: "1" }, "givenMean"],
+    ["given limits without a sigma", { limits: "given", givenMean: "10" }, "givenSigma"],
+    ["USL below LSL", { lsl: "5", usl: "4" }, "usl"],
+  ];
+  for (const [what, patch, field] of cases)
+    it(`flags ${what}, which the runtime refuses`, () => {
+      const cfg = { ...base(), ...patch };
+      assert.ok(
+        refusedBy(cfg).includes(field),
+        `runtime refuses ${field}: ${JSON.stringify(refusedBy(cfg))}`,
+      );
+      assert.deepEqual(invalid(cfg), [field], `editor marks ${field} only`);
+    });
+  it("accepts the defaults and the usual charts", () => {
+    for (const patch of [
+      {},
+      { chart: "xbar-s", subgroupSize: 10 },
+      { chart: "i-mr", subgroupSize: 1 },
+      { chart: "ewma", subgroupSize: 1 },
+      { chart: "cusum", subgroupSize: 4, cusumHeadStart: 2.5 },
+      { chart: "p", sampleSize: "50", limits: "given", givenMean: "0.1" },
+      { chart: "c", sampleSize: "50" },
+      {
+        limits: "given",
+        givenMean: "74",
+        givenSigma: "0.01",
+        lsl: "73.95",
+        usl: "74.05",
+        capabilityWindow: 2,
+      },
+    ]) {
+      const cfg = { ...base(), ...patch };
+      assert.deepEqual(refusedBy(cfg), [], `runtime accepts ${JSON.stringify(patch)}`);
+      assert.deepEqual(invalid(cfg), [], `editor accepts ${JSON.stringify(patch)}`);
+    }
   });
 });
