@@ -209,7 +209,12 @@ export = (RED: NodeAPI) => {
       schedule();
       output(result, send, msgid);
     };
-    const schedule = () => persisted.schedule(state);
+    // A stored chart that could not be read (e.g. a store that is briefly unavailable) is not
+    // overwritten: this run charts without persisting until Node-RED restarts.
+    let persist = true;
+    const schedule = () => {
+      if (persist) persisted.schedule(state);
+    };
 
     const handle = (msg: NodeMessageInFlow, send: Send) => {
       const nowMs = Date.now();
@@ -279,7 +284,10 @@ export = (RED: NodeAPI) => {
           }
           persisted.schedule(state);
         },
-        (err: Error) => this.error(RED._("spc-check.errors.load", { error: err.message })),
+        (err: Error) => {
+          persist = false;
+          this.error(RED._("spc-check.errors.load", { error: err.message }));
+        },
       )
       .then(() => {
         restorePoint.reset(state);
@@ -295,6 +303,7 @@ export = (RED: NodeAPI) => {
           statusTimer = undefined;
           status.close();
           // A deleted node leaves no chart behind; a stopped or redeployed one keeps its limits.
+          if (!persist) return undefined;
           return removed ? persisted.clear() : persisted.flush();
         })
         .catch((err: Error) => this.error(RED._("spc-check.errors.save", { error: err.message })))

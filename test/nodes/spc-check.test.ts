@@ -994,6 +994,38 @@ describe("mfg-spc-check status and messages (help: Status, Outputs)", () => {
     const { openStores, stopRuntime } = contextStores;
     const store = fileContextStore("mfg-spc-spec-");
 
+    it("does not overwrite a stored chart it could not load; it charts without storing", async () => {
+      // A context store whose reads fail (e.g. briefly unavailable) and whose writes are recorded.
+      const writes: string[] = [];
+      const failingStore = () => ({
+        open: () => Promise.resolve(),
+        close: () => Promise.resolve(),
+        get: (_scope: string, key: string, cb: (err: Error | null, value?: unknown) => void) =>
+          cb(new Error(`store offline (${key})`)),
+        set: (_scope: string, key: string, _value: unknown, cb?: (err: Error | null) => void) => {
+          writes.push(key);
+          cb?.(null);
+        },
+        keys: (_scope: string, cb: (err: Error | null, keys: string[]) => void) => cb(null, []),
+        delete: () => Promise.resolve(),
+        clean: () => Promise.resolve(),
+      });
+      helper.settings({ contextStorage: { default: { module: failingStore } } });
+      await helper.load([openStores, ...nodes], flow({ chart: "i-mr", subgroupSize: 1, phase1Points: 5 }));
+      const w = wired();
+      for (let i = 0; i < 6; i++) w.spc.receive({ payload: { value: 10 + (i % 2) / 10, ts: T0 + i * 1000 } });
+      const r = await results(w, 6, "charted although the stored chart was not loaded");
+      assert.equal(r[5]?.phase, "II", "phase I ended as usual");
+      const logged = helper
+        .log()
+        .args.map((a) => a[0] as { level: number; msg?: unknown })
+        .filter((e) => e.level === 20 && String(e.msg).includes("could not load the stored chart"));
+      assert.equal(logged.length, 1, "the failed load is logged once as an error");
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s save delay
+      await stopRuntime(); // the close handler would flush a pending save
+      assert.deepEqual(writes, [], "nothing written over the stored chart");
+    });
+
     it("keeps the phase-II limits when spec limits are added to a stored chart (help: Restarts)", async () => {
       store.useStore();
       const est = { chart: "i-mr", subgroupSize: 1, phase1Points: 5, capabilityWindow: 0 };
