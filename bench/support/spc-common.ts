@@ -3,20 +3,13 @@
  * bench/support/spc-contender.ts): the options each child gets and the results it sends back
  * over IPC.
  */
+import { RULE_IDS, type RuleId } from "../../lib/spc/types";
 import type { StreamOptions, StreamTruth } from "./spc-values";
 
-/** The rule ids the cross-check counts, in report order. */
-export const NELSON_IDS = [
-  "nelson-1",
-  "nelson-2",
-  "nelson-3",
-  "nelson-4",
-  "nelson-5",
-  "nelson-6",
-  "nelson-7",
-  "nelson-8",
-  "dispersion-1",
-] as const;
+/** The rule ids the cross-check counts, in report order: Nelson 1-8 and the MR chart's limit. */
+export const NELSON_IDS: readonly RuleId[] = RULE_IDS.filter(
+  (id) => id.startsWith("nelson-") || id === "dispersion-1",
+);
 
 export interface HeapPoint {
   /** Values processed when measured. */
